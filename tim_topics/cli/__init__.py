@@ -1,0 +1,1 @@
+"""The ``tim-topics`` command line."""

@@ -1,0 +1,36 @@
+"""Entry point of the ``tim-topics`` command: each subcommand lives in its own module and
+registers itself through ``register(subparsers)``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+#: Modules that add subcommands, in the order ``--help`` lists them.
+SUBCOMMAND_MODULES: tuple[str, ...] = (
+    "tim_topics.cli.emulator_cmd",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tim-topics",
+        description="Client, bulk importer and local emulator for Tencent Cloud Chat topics.",
+    )
+    subparsers = parser.add_subparsers(dest="subcommand", required=True, metavar="COMMAND")
+    for name in SUBCOMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    code: int = args.run(args)
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

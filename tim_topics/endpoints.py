@@ -1,0 +1,64 @@
+"""Where each command lives: the five topic commands, their services and the regional domains.
+
+Endpoints are data (one constant per command) so the request path, the limiter buckets
+and the emulator's router all key on the same values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final, Literal
+
+Command = Literal["create_topic", "destroy_topic", "get_topic", "modify_topic", "import_topic"]
+
+MILLION_GROUP_SERVICE: Final = "million_group_open_http_svc"
+GROUP_SERVICE: Final = "group_open_http_svc"
+
+#: The service of each command as the vendor's English pages give it.
+DEFAULT_SERVICES: Final[Mapping[Command, str]] = {
+    "create_topic": MILLION_GROUP_SERVICE,
+    "destroy_topic": MILLION_GROUP_SERVICE,
+    "get_topic": MILLION_GROUP_SERVICE,
+    "modify_topic": MILLION_GROUP_SERVICE,
+    "import_topic": GROUP_SERVICE,
+}
+
+COMMANDS: Final[tuple[Command, ...]] = tuple(DEFAULT_SERVICES)
+
+#: The documented per-command limit of the service, calls per second per app.
+SERVICE_RATE_LIMIT: Final = 200
+
+#: The service's own time-out for one REST call, seconds.
+SERVICE_TIMEOUT: Final = 3.0
+
+#: Region name -> (primary domain, backup domain for DNS trouble).
+REGION_DOMAINS: Final[Mapping[str, tuple[str, str]]] = {
+    "china": ("console.tim.qq.com", "adminapi.my-imcloud.com"),
+    "singapore": ("adminapisgp.im.qcloud.com", "adminapisgp.my-imcloud.com"),
+    "seoul": ("adminapikr.im.qcloud.com", "adminapikr.my-imcloud.com"),
+    "tokyo": ("adminapijpn.im.qcloud.com", "adminapijpn.my-imcloud.com"),
+    "frankfurt": ("adminapiger.im.qcloud.com", "adminapiger.my-imcloud.com"),
+    "mumbai": ("adminapiind.im.qcloud.com", "adminapiind.my-imcloud.com"),
+    "silicon-valley": ("adminapiusa.im.qcloud.com", "adminapiusa.my-imcloud.com"),
+    "jakarta": ("adminapiidn.im.qcloud.com", "adminapiidn.my-imcloud.com"),
+}
+
+
+def region_base_url(region: str, *, backup: bool = False) -> str:
+    """The https base URL of a region, e.g. ``https://adminapisgp.im.qcloud.com``."""
+    key = region.strip().lower().replace("_", "-").replace(" ", "-")
+    try:
+        primary, spare = REGION_DOMAINS[key]
+    except KeyError:
+        from .errors import ValidationError
+
+        known = ", ".join(REGION_DOMAINS)
+        raise ValidationError(
+            "region", f"region {region!r} is unknown; the known regions are: {known}"
+        ) from None
+    return f"https://{spare if backup else primary}"
+
+
+def command_path(service: str, command: str) -> str:
+    """The URL path of a command: ``/v4/{service}/{command}``."""
+    return f"/v4/{service}/{command}"

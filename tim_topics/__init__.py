@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .client import TopicClient
 from .endpoints import COMMANDS, DEFAULT_SERVICES, REGION_DOMAINS, Command
 from .errors import (
     AlreadyExistsError,
@@ -25,6 +26,7 @@ from .errors import (
 )
 from .limiter import Limiter, LocalLimiter
 from .models import DestroyResult, SelfInfo, Topic, TopicRecord, TopicResult
+from .retry import RetryPolicy
 
 __version__ = "0.1.0"
 
@@ -48,11 +50,13 @@ __all__ = [
     "PermissionDeniedError",
     "QuotaExceededError",
     "RateLimitedError",
+    "RetryPolicy",
     "SecurityCheckError",
     "SelfInfo",
     "ServerError",
     "TimTopicsError",
     "Topic",
+    "TopicClient",
     "TopicRecord",
     "TopicResult",
     "TransportError",

@@ -115,8 +115,9 @@ class SecurityCheckError(ApiError):
     """The content failed the service's security check (80001, 80005)."""
 
 
-class OutcomeUnknownError(TimTopicsError):
-    """A create or import may or may not have taken effect, and it could not be settled."""
+class OutcomeUnknownError(TransportError):
+    """A create or import may or may not have taken effect (the request was sent, no answer
+    came), and it was not re-sent because that could make a duplicate."""
 
 
 _FAMILIES: Mapping[int, type[ApiError]] = {

@@ -29,6 +29,7 @@ from .errors import (
     AlreadyExistsError,
     AuthError,
     ClientClosedError,
+    DecodeError,
     OutcomeUnknownError,
     TransportError,
     ValidationError,
@@ -78,6 +79,29 @@ class _CallState:
 
     ambiguous: bool = False
     renewed: bool = False
+    in_use_after_ambiguity: bool = False
+
+
+@attrs.frozen
+class CreateOutcome:
+    """What a create/import call achieved."""
+
+    topic_id: str
+    made_earlier: bool
+    """True when a re-sent attempt found the custom ID in use (10021/10025): an earlier
+    attempt whose answer was lost made the topic, or it existed before."""
+
+
+@attrs.define
+class ClientMetrics:
+    """Counters of one client, for progress displays and tests."""
+
+    requests: int = 0
+    """HTTP requests sent (attempts)."""
+    retries: int = 0
+    """Attempts that were retries of an earlier failed attempt."""
+    throttled: int = 0
+    """Answers that said the rate limit was exceeded (10006 and the like)."""
 
 
 class TopicClient:
@@ -149,6 +173,7 @@ class TopicClient:
         self._owns_session = session is None
         self._connection_limit = connection_limit
         self._closed = False
+        self.metrics = ClientMetrics()
         self._urls = {
             command: str(URL(self.base_url + command_path(service, command)))
             for command, service in self.services.items()
@@ -239,7 +264,7 @@ class TopicClient:
             notification=_opt_text("notification", notification),
             introduction=_opt_text("introduction", introduction),
         )
-        return await self._create("create_topic", request, request.topic_id)
+        return (await self.send_create("create_topic", request)).topic_id
 
     async def import_topic(
         self,
@@ -265,7 +290,7 @@ class TopicClient:
             notification=_opt_text("notification", notification),
             introduction=_opt_text("introduction", introduction),
         )
-        return await self._create("import_topic", request, request.topic_id)
+        return (await self.send_create("import_topic", request)).topic_id
 
     async def get_topic(
         self,
@@ -334,17 +359,26 @@ class TopicClient:
 
     # -- the request path ----------------------------------------------------------------
 
-    async def _create(
-        self, command: str, request: CreateTopicRequest | ImportTopicRequest, topic_id: str | None
-    ) -> str:
+    async def send_create(
+        self, command: str, request: CreateTopicRequest | ImportTopicRequest
+    ) -> CreateOutcome:
+        """Send a checked create/import request; says whether the topic was made by an
+        earlier attempt of this call whose answer was lost (``made_earlier``).
+
+        The bulk importer uses this to tell "imported" from "exists".
+        """
+        state = _CallState()
         answer = await self._call(
-            command, request, TopicIdAnswer, resend_safe=topic_id is not None, custom_id=topic_id
+            command,
+            request,
+            TopicIdAnswer,
+            resend_safe=request.topic_id is not None,
+            custom_id=request.topic_id,
+            state=state,
         )
         if not answer.topic_id:
-            from .errors import DecodeError
-
             raise DecodeError(f"{command}: the answer has no TopicId", command=command)
-        return answer.topic_id
+        return CreateOutcome(topic_id=answer.topic_id, made_earlier=state.in_use_after_ambiguity)
 
     async def _call(
         self,
@@ -354,6 +388,7 @@ class TopicClient:
         *,
         resend_safe: bool,
         custom_id: str | None = None,
+        state: _CallState | None = None,
     ) -> A:
         """Send one command with retries; returns its decoded answer.
 
@@ -363,14 +398,14 @@ class TopicClient:
         """
         self._ensure_session()
         body = json.dumps(to_wire(request), ensure_ascii=False, separators=(",", ":")).encode()
-        state = _CallState()
+        state = state or _CallState()
         retrying = tenacity.AsyncRetrying(
             stop=self.retry_policy.stop(),
             wait=self.retry_policy.wait(),
             retry=tenacity.retry_if_exception(
                 lambda exc: should_retry(exc, resend_safe=resend_safe)
             ),
-            before_sleep=_log_retry(command),
+            before_sleep=self._before_retry(command),
             reraise=True,
         )
         try:
@@ -385,6 +420,7 @@ class TopicClient:
                                 "the earlier attempt created it",
                                 command,
                             )
+                            state.in_use_after_ambiguity = True
                             data = {"ErrorCode": 0, "TopicId": custom_id}
                         else:
                             raise
@@ -435,6 +471,7 @@ class TopicClient:
         session = self._ensure_session()
         await self.limiter.acquire(command)
         url = self._url(command)
+        self.metrics.requests += 1
         try:
             async with session.post(
                 url,
@@ -479,10 +516,27 @@ class TopicClient:
         except Exception as exc:
             code = getattr(exc, "code", None)
             if code is not None:
+                if code in THROTTLE_CODES:
+                    self.metrics.throttled += 1
                 self.limiter.feedback(command, throttled=code in THROTTLE_CODES)
             raise
         self.limiter.feedback(command, throttled=False)
         return data
+
+    def _before_retry(self, command: str) -> Any:
+        def before_sleep(state: tenacity.RetryCallState) -> None:
+            self.metrics.retries += 1
+            exc = state.outcome.exception() if state.outcome else None
+            wait = state.next_action.sleep if state.next_action else 0.0
+            logger.warning(
+                "%s: attempt %d failed (%s); retrying in %.2f s",
+                command,
+                state.attempt_number,
+                exc,
+                wait,
+            )
+
+        return before_sleep
 
     # -- information -----------------------------------------------------------------------
 
@@ -496,21 +550,6 @@ def _reason(exc: BaseException) -> str:
     the UserSig)."""
     text = str(exc)
     return text.split("?", 1)[0] if "?" in text else text
-
-
-def _log_retry(command: str) -> Any:
-    def before_sleep(state: tenacity.RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome else None
-        wait = state.next_action.sleep if state.next_action else 0.0
-        logger.warning(
-            "%s: attempt %d failed (%s); retrying in %.2f s",
-            command,
-            state.attempt_number,
-            exc,
-            wait,
-        )
-
-    return before_sleep
 
 
 def _opt(value: Any, check: Any) -> Any:

@@ -11,10 +11,11 @@ a decode error, not a silent ``str()``), and every structuring failure becomes a
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, get_origin
 
 import attrs
 import cattrs
+from cattrs.cols import list_structure_factory
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from .errors import DecodeError
@@ -114,13 +115,35 @@ def _strict(kind: type[Any]) -> Callable[[Any, Any], Any]:
     return structure
 
 
+def _is_list(target: Any) -> bool:
+    return bool(get_origin(target) is list)
+
+
+def _typed(kind: type, hook: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """A structure hook that first checks the JSON kind (cattrs would read a string as a
+    list of characters, or as an object with every field missing)."""
+    expected = "an object" if kind is dict else "an array"
+
+    def structure(value: Any, target: Any) -> Any:
+        if not isinstance(value, kind):
+            raise TypeError(f"expected {expected}, got {type(value).__name__}")
+        return hook(value, target)
+
+    return structure
+
+
 def make_converter() -> cattrs.Converter:
     """A converter with the wire-name table registered for every attrs class."""
     converter = cattrs.Converter(forbid_extra_keys=False, detailed_validation=True)
     for kind in (int, str, bool, float):
         converter.register_structure_hook(kind, _strict(kind))
     converter.register_structure_hook_factory(
-        attrs.has, lambda cl: make_dict_structure_fn(cl, converter, **_overrides(cl))
+        attrs.has,
+        lambda cl: _typed(dict, make_dict_structure_fn(cl, converter, **_overrides(cl))),
+    )
+    converter.register_structure_hook_factory(
+        _is_list,
+        lambda t: _typed(list, list_structure_factory(t, converter)),
     )
     converter.register_unstructure_hook_factory(
         attrs.has, lambda cl: make_dict_unstructure_fn(cl, converter, **_overrides(cl))

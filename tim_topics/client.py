@@ -11,10 +11,10 @@ import asyncio
 import json
 import logging
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 import aiohttp
@@ -46,7 +46,7 @@ from .messages import (
     ModifyTopicRequest,
     TopicIdAnswer,
 )
-from .models import DestroyResult, Topic, TopicResult
+from .models import DestroyResult, Topic, TopicRecord, TopicResult
 from .retry import THROTTLE_CODES, RetryPolicy, is_ambiguous, should_retry
 from .usersig import DEFAULT_VALIDITY, GeneratedUserSig, StaticUserSig, UserSigSource
 from .validation import (
@@ -59,6 +59,10 @@ from .validation import (
     check_topic_ids,
 )
 from .wire import from_wire, to_wire, wire_name
+
+if TYPE_CHECKING:
+    from .bulk.outcome import ImportOutcome
+    from .bulk.record_checks import BulkCommand
 
 logger = logging.getLogger("tim_topics.client")
 
@@ -399,35 +403,13 @@ class TopicClient:
         self._ensure_session()
         body = json.dumps(to_wire(request), ensure_ascii=False, separators=(",", ":")).encode()
         state = state or _CallState()
-        retrying = tenacity.AsyncRetrying(
-            stop=self.retry_policy.stop(),
-            wait=self.retry_policy.wait(),
-            retry=tenacity.retry_if_exception(
-                lambda exc: should_retry(exc, resend_safe=resend_safe)
-            ),
-            before_sleep=self._before_retry(command),
-            reraise=True,
-        )
         try:
-            async for attempt in retrying:
-                with attempt:
-                    try:
-                        data = await self._attempt_with_renewal(command, body, state)
-                    except AlreadyExistsError:
-                        if state.ambiguous and custom_id is not None:
-                            logger.info(
-                                "%s: custom ID already in use after an ambiguous attempt: "
-                                "the earlier attempt created it",
-                                command,
-                            )
-                            state.in_use_after_ambiguity = True
-                            data = {"ErrorCode": 0, "TopicId": custom_id}
-                        else:
-                            raise
-                    except TransportError as exc:
-                        if is_ambiguous(exc):
-                            state.ambiguous = True
-                        raise
+            try:
+                data = await self._settled_attempt(command, body, state, custom_id)
+            except Exception as first:
+                if not should_retry(first, resend_safe=resend_safe):
+                    raise
+                data = await self._retry(command, body, state, custom_id, resend_safe, first)
             return from_wire(data, answer_type, what=command)
         except TransportError as exc:
             if exc.sent and not resend_safe and not isinstance(exc, OutcomeUnknownError):
@@ -439,7 +421,60 @@ class TopicClient:
                     status=exc.status,
                 ) from None
             raise
+
+    async def _retry(
+        self,
+        command: str,
+        body: bytes,
+        state: _CallState,
+        custom_id: str | None,
+        resend_safe: bool,
+        first: Exception,
+    ) -> dict[str, Any]:
+        """The attempts after a failed first one, driven by a fresh tenacity state.
+
+        The first attempt runs outside tenacity (most calls succeed at once, and building
+        a retry state costs more than the request); tenacity's own first attempt re-raises
+        its error, so its attempt count, back-off and total-time ceiling stay exact.
+        """
+        pending: list[Exception] = [first]
+        retrying = tenacity.AsyncRetrying(
+            stop=self.retry_policy.stop(),
+            wait=self.retry_policy.wait(),
+            retry=tenacity.retry_if_exception(
+                lambda exc: should_retry(exc, resend_safe=resend_safe)
+            ),
+            before_sleep=self._before_retry(command),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                if pending:
+                    raise pending.pop()
+                return await self._settled_attempt(command, body, state, custom_id)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _settled_attempt(
+        self, command: str, body: bytes, state: _CallState, custom_id: str | None
+    ) -> dict[str, Any]:
+        """One attempt, with what it means for the call: an ambiguous failure is noted, and
+        a custom ID found in use after one means an earlier attempt made the topic."""
+        try:
+            return await self._attempt_with_renewal(command, body, state)
+        except AlreadyExistsError:
+            if not (state.ambiguous and custom_id is not None):
+                raise
+            logger.info(
+                "%s: custom ID already in use after an ambiguous attempt: "
+                "the earlier attempt created it",
+                command,
+            )
+            state.in_use_after_ambiguity = True
+            return {"ErrorCode": 0, "TopicId": custom_id}
+        except TransportError as exc:
+            if is_ambiguous(exc):
+                state.ambiguous = True
+            raise
 
     async def _attempt_with_renewal(
         self, command: str, body: bytes, state: _CallState
@@ -537,6 +572,28 @@ class TopicClient:
             )
 
         return before_sleep
+
+    # -- bulk ------------------------------------------------------------------------------
+
+    def import_topics(
+        self,
+        records: Iterable[TopicRecord] | AsyncIterable[TopicRecord],
+        concurrency: int = 64,
+        command: BulkCommand = "import",
+        **options: Any,
+    ) -> AsyncIterator[ImportOutcome]:
+        """Import (or with ``command="create"``, create) many topics, streaming: yields one
+        :class:`~tim_topics.bulk.ImportOutcome` per record (``imported``, ``exists`` or
+        ``failed``) as they finish, with at most ``concurrency`` in flight, at the rate
+        limit, in flat memory. ``options`` are those of
+        :func:`tim_topics.bulk.import_topics` (``journal=`` makes it resumable)::
+
+            async for outcome in client.import_topics(records):
+                print(outcome.index, outcome.status, outcome.topic_id or outcome.error)
+        """
+        from .bulk.engine import import_topics
+
+        return import_topics(self, records, concurrency, command, **options)
 
     # -- information -----------------------------------------------------------------------
 

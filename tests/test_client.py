@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import aiohttp
 import pytest
-from conftest import ADMIN, DROP, GROUP, SDKAPPID, SECRET, ScriptedServer, fail, ok
+from client_support import ADMIN, DROP, GROUP, SDKAPPID, SECRET, ScriptedServer, fail, ok
 
 from tim_topics import (
     AlreadyExistsError,

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
-from conftest import ADMIN, GROUP, OTHER_GROUP, SDKAPPID, SECRET
+from client_support import ADMIN, GROUP, OTHER_GROUP, SDKAPPID, SECRET
 
 from tim_topics import (
     AlreadyExistsError,

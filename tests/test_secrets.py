@@ -9,7 +9,7 @@ import traceback
 from collections.abc import Awaitable, Callable
 
 import pytest
-from conftest import ADMIN, DROP, GROUP, SDKAPPID, SECRET, ScriptedServer, fail, ok
+from client_support import ADMIN, DROP, GROUP, SDKAPPID, SECRET, ScriptedServer, fail, ok
 
 from tim_topics import RetryPolicy, TopicClient
 from tim_topics.emulator import Emulator

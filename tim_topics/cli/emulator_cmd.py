@@ -1,0 +1,251 @@
+"""``tim-topics emulator``: serve the local topic emulator until interrupted.
+
+Prints one line, ``Emulator listening on http://HOST:PORT``, once it serves, and stops
+cleanly (exit 0) on Ctrl-C or SIGTERM. The secret key (and the webhook token) should come
+from the environment, so that they do not show in process listings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from ..emulator import Emulator
+
+SECRET_KEY_ENV = "TIM_SECRET_KEY"
+WEBHOOK_TOKEN_ENV = "TIM_WEBHOOK_TOKEN"
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{value} must be above 0")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port {value} is outside 0 to 65535")
+    return value
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"rate {value:g} is outside 0 to 1")
+    return value
+
+
+def _milliseconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of milliseconds") from None
+    if not 0 <= value < 60_000:
+        raise argparse.ArgumentTypeError(f"{value:g} ms is outside 0 to 60000")
+    return value
+
+
+def _error_rate(text: str) -> tuple[int, float]:
+    code_text, sep, rate_text = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"{text!r} is not CODE=RATE (e.g. 10002=0.05)")
+    try:
+        code = int(code_text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"error code {code_text!r} is not an integer") from None
+    if code == 0:
+        raise argparse.ArgumentTypeError("error code 0 means success; give a failing code")
+    return code, _rate(rate_text)
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``emulator`` subcommand."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "emulator",
+        help="serve a local emulator of the topic commands",
+        description=(
+            "Serve a local, in-memory emulator of the five topic commands (create, destroy, "
+            "get, modify, import) until Ctrl-C or SIGTERM. It checks UserSigs, enforces the "
+            "per-command rate limit over any sliding second, and can inject faults. "
+            f"The secret key is read from ${SECRET_KEY_ENV} when --secret-key is not given "
+            "(preferred: a key on the command line shows in process listings)."
+        ),
+    )
+    server = parser.add_argument_group("server")
+    server.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default: %(default)s)"
+    )
+    server.add_argument(
+        "--port", type=_port, default=0, help="port to bind; 0 picks a free one (default: 0)"
+    )
+    app = parser.add_argument_group("app")
+    app.add_argument("--sdkappid", type=_positive_int, required=True, help="the app's SDKAppID")
+    app.add_argument(
+        "--secret-key",
+        metavar="KEY",
+        help=f"the app's secret key (default: ${SECRET_KEY_ENV}, which is preferred)",
+    )
+    app.add_argument(
+        "--identifier", default="administrator", help="the app admin account (default: %(default)s)"
+    )
+    app.add_argument(
+        "--group",
+        action="append",
+        required=True,
+        metavar="GROUP_ID",
+        help="a topic-enabled community group (@TGS#_...); repeat for more",
+    )
+    app.add_argument(
+        "--group-without-topics",
+        action="append",
+        default=[],
+        metavar="GROUP_ID",
+        help="a group that does not support topics (its topic commands get 11000)",
+    )
+    app.add_argument(
+        "--rate-limit",
+        type=_positive_int,
+        default=200,
+        help="calls per command in any sliding second (default: %(default)s)",
+    )
+    app.add_argument(
+        "--webhook-url",
+        metavar="URL",
+        help=f"send the topic webhooks to URL (token from ${WEBHOOK_TOKEN_ENV}, if set)",
+    )
+    faults = parser.add_argument_group("faults (per admitted call; reproducible with --seed)")
+    faults.add_argument(
+        "--error-rate",
+        type=_error_rate,
+        action="append",
+        default=[],
+        metavar="CODE=RATE",
+        help="answer ErrorCode CODE with probability RATE; repeat for more codes",
+    )
+    faults.add_argument(
+        "--http-502-rate",
+        type=_rate,
+        default=0.0,
+        metavar="RATE",
+        help="answer HTTP 502 with an HTML page (a gateway fault)",
+    )
+    faults.add_argument(
+        "--drop-before-rate",
+        type=_rate,
+        default=0.0,
+        metavar="RATE",
+        help="close the connection without answering, before the work (nothing changes)",
+    )
+    faults.add_argument(
+        "--drop-after-rate",
+        type=_rate,
+        default=0.0,
+        metavar="RATE",
+        help="close the connection without answering, after the work (the change is made)",
+    )
+    faults.add_argument(
+        "--latency-ms",
+        type=_milliseconds,
+        default=0.0,
+        metavar="MS",
+        help="processing time added to each admitted call",
+    )
+    faults.add_argument(
+        "--jitter-ms",
+        type=_milliseconds,
+        default=0.0,
+        metavar="MS",
+        help="the latency varies uniformly by up to +-MS",
+    )
+    faults.add_argument("--seed", type=int, default=None, help="seed of the fault generator")
+    parser.set_defaults(run=run)
+
+
+def build_emulator(args: argparse.Namespace, environ: Mapping[str, str]) -> Emulator:
+    """The emulator the arguments describe; ValueError with a clear message if they do not
+    make one."""
+    secret_key = args.secret_key or environ.get(SECRET_KEY_ENV)
+    if not secret_key:
+        raise ValueError(f"the secret key is missing: set ${SECRET_KEY_ENV} or pass --secret-key")
+    token = environ.get(WEBHOOK_TOKEN_ENV) or None
+    if token is not None and args.webhook_url is None:
+        token = None  # the variable may be set for other tools; without a URL it is unused
+    codes = [code for code, _ in args.error_rate]
+    repeated = sorted({code for code in codes if codes.count(code) > 1})
+    if repeated:
+        raise ValueError(f"--error-rate gives code {repeated[0]} more than once")
+    emulator = Emulator(
+        sdkappid=args.sdkappid,
+        secret_key=secret_key,
+        identifier=args.identifier,
+        rate_limit=args.rate_limit,
+        groups=args.group,
+        host=args.host,
+        port=args.port,
+        webhook_url=args.webhook_url,
+        webhook_token=token,
+    )
+    for group_id in args.group_without_topics:
+        emulator.add_group(group_id, topics=False)
+    emulator.set_faults(
+        error_rate=dict(args.error_rate),
+        http_502_rate=args.http_502_rate,
+        drop_before_rate=args.drop_before_rate,
+        drop_after_rate=args.drop_after_rate,
+        latency_ms=args.latency_ms,
+        jitter_ms=args.jitter_ms,
+        seed=args.seed,
+    )
+    return emulator
+
+
+async def serve(emulator: Emulator) -> None:
+    """Serve until SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    handled: list[signal.Signals] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+            handled.append(sig)
+        except (NotImplementedError, RuntimeError):  # pragma: no cover - not on POSIX
+            pass
+    try:
+        async with emulator:
+            print(f"Emulator listening on {emulator.url}", flush=True)
+            await stop.wait()
+    finally:
+        for sig in handled:
+            loop.remove_signal_handler(sig)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        emulator = build_emulator(args, os.environ)
+    except ValueError as exc:
+        print(f"tim-topics emulator: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(serve(emulator))
+    except KeyboardInterrupt:  # pragma: no cover - only where signal handlers are missing
+        return 0
+    except OSError as exc:
+        print(f"tim-topics emulator: error: cannot serve: {exc}", file=sys.stderr)
+        return 1
+    return 0

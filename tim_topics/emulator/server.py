@@ -1,0 +1,232 @@
+"""The HTTP face of the emulator: one thin aiohttp handler that runs each request through the
+service's steps, in this order:
+
+1. path and method: an unknown path gets 60009, a method other than POST 60002;
+2. query string (exact, case-sensitive keys): a missing or malformed ``sdkappid``,
+   ``identifier``, ``usersig``, ``random`` or ``contenttype=json`` gets 60002, another
+   app's ``sdkappid`` 70020, an ``identifier`` that is not the app admin 60010;
+3. the UserSig (70001/70003/70009/70013/70014, see :mod:`.auth`);
+4. the command's sliding 1-second window: 10006 beyond the limit (not counted);
+5. the fault plan: the fault of this call, if any (:mod:`.faults`);
+6. latency: the call's processing time, slept after admission so that arrivals at the
+   window keep their order;
+7. the work (:mod:`.backend`, with the app's webhooks), then the answer.
+
+Every JSON answer has HTTP status 200, as the service's do; only an injected gateway fault
+gives a 502 (with an HTML page) or a dropped connection. Nothing here logs the query string,
+which carries the UserSig.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+from typing import Any, Final
+
+from aiohttp import web
+from multidict import MultiMapping
+
+from ..endpoints import DEFAULT_SERVICES, MILLION_GROUP_SERVICE, command_path
+from ..validation import UINT32_MAX
+from .auth import UserSigError, UserSigVerifier
+from .backend import Outcome, TopicBackend, error_answer
+from .faults import Fault, FaultPlan
+from .hooks import TopicEventSink, report_event, webhook_verdict
+from .stats import CommandCounters, StatsRecorder
+from .window import SlidingWindow
+from .wire_checks import WireError
+
+RESOURCE_ERROR: Final = 60009
+HTTP_PARSE_ERROR: Final = 60002
+JSON_PARSE_ERROR: Final = 60003
+ADMIN_REQUIRED: Final = 60010
+SDKAPPID_NOT_FOUND: Final = 70020
+RATE_LIMITED: Final = 10006
+
+#: Request path -> command. import_topic is served under both services (the pages differ).
+ROUTES: Final[Mapping[str, str]] = {
+    **{command_path(service, command): command for command, service in DEFAULT_SERVICES.items()},
+    command_path(MILLION_GROUP_SERVICE, "import_topic"): "import_topic",
+}
+
+BAD_GATEWAY_PAGE: Final = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    "</body>\r\n</html>\r\n"
+)
+
+
+def json_response(answer: Mapping[str, Any]) -> web.Response:
+    return web.Response(
+        body=json.dumps(answer, ensure_ascii=False).encode("utf-8"),
+        content_type="application/json",
+    )
+
+
+def _single(query: MultiMapping[str], key: str) -> str:
+    values = query.getall(key, [])
+    if len(values) != 1:
+        problem = "is missing" if not values else "is given more than once"
+        raise WireError(HTTP_PARSE_ERROR, f"query parameter {key!r} {problem}")
+    return values[0]
+
+
+def _decimal(query: MultiMapping[str], key: str, *, maximum: int) -> int:
+    text = _single(query, key)
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(maximum)):
+        raise WireError(
+            HTTP_PARSE_ERROR, f"query parameter {key!r} must be a decimal integer, got {text!r}"
+        )
+    value = int(text)
+    if value > maximum:
+        raise WireError(
+            HTTP_PARSE_ERROR, f"query parameter {key!r} is {value}, above the maximum {maximum}"
+        )
+    return value
+
+
+class RequestPipeline:
+    """Runs one request through the service's steps (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        sdkappid: int,
+        admin_identifier: str,
+        verifier: UserSigVerifier,
+        backend: TopicBackend,
+        windows: Mapping[str, SlidingWindow],
+        faults: FaultPlan,
+        stats: StatsRecorder,
+        sink: TopicEventSink,
+    ) -> None:
+        self.sdkappid = sdkappid
+        self.admin_identifier = admin_identifier
+        self.verifier = verifier
+        self.backend = backend
+        self.windows = windows
+        self.faults = faults
+        self.stats = stats
+        self.sink = sink
+
+    def make_app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self.handle)
+        return app
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        command = ROUTES.get(request.path)
+        if command is None:
+            self.stats.unrouted += 1
+            return json_response(
+                error_answer(
+                    RESOURCE_ERROR, f"request resource error: {request.path!r} is not a command"
+                )
+            )
+        counters = self.stats.commands[command]
+        counters.calls += 1
+        try:
+            if request.method != "POST":
+                raise WireError(
+                    HTTP_PARSE_ERROR, f"HTTP method {request.method} is not allowed: use POST"
+                )
+            self._check_query(request.query)
+        except WireError as exc:
+            return self._answer(counters, error_answer(exc.code, exc.info))
+        except UserSigError as exc:
+            return self._answer(counters, error_answer(exc.code, exc.info))
+
+        if not self.windows[command].try_admit():
+            counters.rate_limited += 1
+            return self._answer(
+                counters,
+                error_answer(RATE_LIMITED, f"{command} is over its frequency limit, try later"),
+            )
+        counters.admitted += 1
+        fault = self.faults.draw(command)
+        delay = self.faults.delay(command)
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if fault is not None and fault.kind != "drop_after":
+            return self._inject(request, counters, fault)
+
+        outcome = await self._work(command, await request.read())
+        if fault is not None:  # drop_after: the work is done, the answer is lost
+            counters.dropped_after += 1
+            return _drop(request)
+        return self._answer(counters, outcome.answer)
+
+    def _check_query(self, query: MultiMapping[str]) -> None:
+        sdkappid = _decimal(query, "sdkappid", maximum=2**63 - 1)
+        if sdkappid != self.sdkappid:
+            raise WireError(SDKAPPID_NOT_FOUND, f"SDKAppID {sdkappid} is not found")
+        identifier = _single(query, "identifier")
+        usersig = _single(query, "usersig")
+        if not usersig:
+            raise WireError(HTTP_PARSE_ERROR, "query parameter 'usersig' is empty")
+        _decimal(query, "random", maximum=UINT32_MAX)
+        content_type = _single(query, "contenttype")
+        if content_type != "json":
+            raise WireError(
+                HTTP_PARSE_ERROR,
+                f"query parameter 'contenttype' must be 'json', got {content_type!r}",
+            )
+        if identifier != self.admin_identifier:
+            raise WireError(
+                ADMIN_REQUIRED,
+                f"this request requires the app admin account; {identifier!r} is not an admin",
+            )
+        self.verifier.verify(usersig, identifier=identifier, sdkappid=sdkappid)
+
+    async def _work(self, command: str, raw: bytes) -> Outcome:
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return Outcome(error_answer(JSON_PARSE_ERROR, "request body is not valid JSON"))
+        if not isinstance(body, dict):
+            return Outcome(error_answer(JSON_PARSE_ERROR, "request body must be a JSON object"))
+        if command == "create_topic":
+            outcome = await self._create(body)
+        else:
+            outcome = self.backend.handle(command, body)
+        if outcome.event is not None:
+            await report_event(self.sink, outcome.event)
+        return outcome
+
+    async def _create(self, body: dict[str, Any]) -> Outcome:
+        try:
+            new = self.backend.check_create("create_topic", body)
+        except WireError as exc:
+            return Outcome(error_answer(exc.code, exc.info))
+        verdict = await webhook_verdict(self.sink, new)
+        if verdict is not None:
+            return Outcome(error_answer(*verdict))
+        return self.backend.commit_create(new)
+
+    def _inject(
+        self, request: web.Request, counters: CommandCounters, fault: Fault
+    ) -> web.StreamResponse:
+        if fault.kind == "error":
+            return self._answer(
+                counters, error_answer(fault.code, f"error {fault.code} injected by the emulator")
+            )
+        if fault.kind == "http_502":
+            counters.http_502 += 1
+            return web.Response(status=502, text=BAD_GATEWAY_PAGE, content_type="text/html")
+        counters.dropped_before += 1
+        return _drop(request)
+
+    @staticmethod
+    def _answer(counters: CommandCounters, answer: Mapping[str, Any]) -> web.Response:
+        counters.answered(answer["ErrorCode"])
+        return json_response(answer)
+
+
+def _drop(request: web.Request) -> web.StreamResponse:
+    """Close the connection without answering: the client sees a disconnect. The response
+    returned is never sent (aiohttp finds the transport closed and lets the request go)."""
+    transport = request.transport
+    if transport is not None:
+        transport.abort()
+    return web.Response(status=204)

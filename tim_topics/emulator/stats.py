@@ -1,0 +1,140 @@
+"""What the emulator saw: calls and answers per command, throttling, faults, peak window.
+
+The request path bumps plain counters (:class:`CommandCounters`, cheap); ``Emulator.stats``
+hands out frozen snapshots (:class:`EmulatorStats`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import attrs
+
+from ..endpoints import COMMANDS
+
+
+class CommandCounters:
+    """Live counters of one command (mutable, owned by the request path)."""
+
+    __slots__ = (
+        "admitted",
+        "answers",
+        "calls",
+        "dropped_after",
+        "dropped_before",
+        "http_502",
+        "rate_limited",
+    )
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.admitted = 0
+        self.answers: dict[int, int] = {}
+        self.rate_limited = 0
+        self.http_502 = 0
+        self.dropped_before = 0
+        self.dropped_after = 0
+
+    def answered(self, code: int) -> None:
+        self.answers[code] = self.answers.get(code, 0) + 1
+
+
+@attrs.frozen(kw_only=True)
+class CommandStats:
+    """What one command saw."""
+
+    calls: int = 0
+    """Requests to the command's path, whatever became of them."""
+    admitted: int = 0
+    """Calls the sliding window let through (they then met faults, latency and the work)."""
+    answers: Mapping[int, int] = attrs.field(factory=dict)
+    """JSON answers delivered, by ``ErrorCode`` (0 for success)."""
+    rate_limited: int = 0
+    """Calls the sliding window refused with 10006 (scripted 10006 faults are not in it)."""
+    peak_window: int = 0
+    """The most calls admitted in any sliding 1-second window."""
+    http_502: int = 0
+    """Gateway 502 answers (HTML) injected."""
+    dropped_before: int = 0
+    """Connections closed without an answer before the work (nothing changed)."""
+    dropped_after: int = 0
+    """Connections closed without an answer after the work was done."""
+
+
+@attrs.frozen(kw_only=True)
+class EmulatorStats:
+    """A snapshot of every command's :class:`CommandStats`; totals as properties."""
+
+    commands: Mapping[str, CommandStats]
+    unrouted: int = 0
+    """Requests to a path that is not one of the five commands (answered 60009)."""
+
+    def __getitem__(self, command: str) -> CommandStats:
+        return self.commands[command]
+
+    @property
+    def calls(self) -> int:
+        return sum(stats.calls for stats in self.commands.values())
+
+    @property
+    def answers(self) -> Mapping[int, int]:
+        """JSON answers of all commands by ``ErrorCode``."""
+        total: dict[int, int] = {}
+        for stats in self.commands.values():
+            for code, count in stats.answers.items():
+                total[code] = total.get(code, 0) + count
+        return total
+
+    @property
+    def rate_limited(self) -> int:
+        """10006 answers given by the sliding windows, all commands."""
+        return sum(stats.rate_limited for stats in self.commands.values())
+
+    @property
+    def peak_window(self) -> int:
+        """The highest per-command peak: the sliding windows are per command."""
+        return max((stats.peak_window for stats in self.commands.values()), default=0)
+
+    @property
+    def http_502(self) -> int:
+        return sum(stats.http_502 for stats in self.commands.values())
+
+    @property
+    def dropped_before(self) -> int:
+        return sum(stats.dropped_before for stats in self.commands.values())
+
+    @property
+    def dropped_after(self) -> int:
+        return sum(stats.dropped_after for stats in self.commands.values())
+
+
+class StatsRecorder:
+    """The counters of every command, and of requests to no command."""
+
+    def __init__(self) -> None:
+        self.commands: dict[str, CommandCounters] = {}
+        self.unrouted = 0
+        self.reset()
+
+    def reset(self) -> None:
+        """Start every count again from zero."""
+        self.commands = {name: CommandCounters() for name in COMMANDS}
+        self.unrouted = 0
+
+    def snapshot(self, peaks: Mapping[str, int]) -> EmulatorStats:
+        return EmulatorStats(
+            commands={
+                name: CommandStats(
+                    calls=counters.calls,
+                    admitted=counters.admitted,
+                    answers=dict(counters.answers),
+                    rate_limited=counters.rate_limited,
+                    peak_window=peaks.get(name, 0),
+                    http_502=counters.http_502,
+                    dropped_before=counters.dropped_before,
+                    dropped_after=counters.dropped_after,
+                )
+                for name, counters in self.commands.items()
+            },
+            unrouted=self.unrouted,
+        )

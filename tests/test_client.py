@@ -424,3 +424,10 @@ async def test_cancelling_calls_leaks_nothing(scripted: ScriptedServer) -> None:
         and "RequestHandler" not in getattr(t.get_coro(), "__qualname__", "")
     ]
     assert ours == []
+
+
+async def test_get_topic_with_an_empty_list_sends_it(scripted: ScriptedServer) -> None:
+    scripted.reply(ok(TopicAndSelfInfo=[]))
+    async with make_client(scripted) as client:
+        assert await client.get_topic(GROUP, topic_ids=[]) == []
+    assert scripted.seen[0].body == {"GroupId": GROUP, "From_Account": ADMIN, "TopicIdList": []}

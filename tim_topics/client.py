@@ -313,7 +313,7 @@ class TopicClient:
         request = GetTopicRequest(
             group_id=group_id,
             from_account=check_account(self.identifier if from_account is None else from_account),
-            topic_id_list=_opt(topic_ids, lambda v: check_topic_ids(v, group_id)),
+            topic_id_list=_opt(topic_ids, lambda v: check_topic_ids(v, group_id, allow_empty=True)),
             response_filter=_opt(response_filter, _wire_filter),
         )
         answer = await self._call("get_topic", request, GetTopicAnswer, resend_safe=True)

@@ -26,6 +26,7 @@ from .errors import (
 )
 from .limiter import Limiter, LocalLimiter
 from .models import DestroyResult, SelfInfo, Topic, TopicRecord, TopicResult
+from .redis_limiter import LimiterUnavailableError, RedisLimiter
 from .retry import RetryPolicy
 
 __version__ = "0.1.0"
@@ -44,12 +45,14 @@ __all__ = [
     "FeatureNotEnabledError",
     "InvalidRequestError",
     "Limiter",
+    "LimiterUnavailableError",
     "LocalLimiter",
     "NotFoundError",
     "OutcomeUnknownError",
     "PermissionDeniedError",
     "QuotaExceededError",
     "RateLimitedError",
+    "RedisLimiter",
     "RetryPolicy",
     "SecurityCheckError",
     "SelfInfo",

@@ -12,19 +12,41 @@ milliseconds late lands in the next window, bunching with the ones after it). At
 this is a burst of 2 at 196/s. A burst of 1 would lose rate: aiolimiter cannot bank a
 late timer when its level is already 0; a burst of 2 absorbs that lateness.
 
+Adaptive rate (``adaptive=True``, the default): when the service throttles anyway,
+:class:`~tim_topics.adaptive.AimdRate` lowers the command's rate ``r'`` (never above the
+configured ``r``, so ``b + r' <= limit`` still holds and the burst stays ``b``). An
+``AsyncLimiter``'s rate is fixed at construction (only its private ``_rate_per_sec`` could
+change it), so we replace the bucket instead, and do it where that is safe:
+
+- Callers queue on an ``asyncio.Lock`` (FIFO, cancellation-safe) in front of the bucket,
+  so at most one task ever waits inside it. A new rate is therefore applied by the next
+  lock holder, between two acquisitions, when no one waits in the old bucket: no waiter is
+  stranded at the old rate and no two buckets admit calls side by side.
+- The new bucket starts at the old bucket's level, bounded from above: right after the
+  last admission the level was at most ``b``, and it has leaked at the old rate since.
+  Under load (when the rate matters) the bucket was full at each admission, so the bound
+  is exact; when idle it errs on the slow side. The switch thus adds no burst, and a
+  window spanning it sees at most ``b + max(r_old, r_new)`` calls.
+- The bucket is replaced on every cut, and while the rate recovers, each time it has grown
+  by 1 % (or reached the configured rate), not on every call.
+
 Time comes from the event loop's clock (aiolimiter uses ``loop.time()``).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
 from aiolimiter import AsyncLimiter
 
+from .adaptive import AimdRate, RecentCount
 from .errors import ValidationError
 
 JITTER_HEADROOM = 0.99
+#: A recovering rate replaces the bucket once it has grown by this share.
+REBUILD_STEP = 0.01
 
 
 def bucket_shape(limit: float) -> tuple[int, float]:
@@ -55,37 +77,103 @@ class Limiter(Protocol):
     async def aclose(self) -> None: ...
 
 
+class _CommandBudget:
+    """The bucket of one command, and its adaptive rate when there is one."""
+
+    def __init__(self, limit: float, *, adaptive: bool) -> None:
+        self.burst, self.max_rate = bucket_shape(limit)
+        self.aimd = AimdRate(self.max_rate) if adaptive else None
+        self.answered_ok = RecentCount()
+        self._rate = self.max_rate
+        self._bucket = AsyncLimiter(self.burst, self.burst / self._rate)
+        self._lock = asyncio.Lock()
+        self._last_admitted: float | None = None
+
+    async def acquire(self) -> None:
+        if self.aimd is None:
+            await self._bucket.acquire()
+            return
+        async with self._lock:
+            await self._follow_rate(self.aimd.rate())
+            await self._bucket.acquire()
+            self._last_admitted = asyncio.get_running_loop().time()
+
+    async def _follow_rate(self, target: float) -> None:
+        """Replace the bucket when ``target`` was cut, or has grown enough (see module doc)."""
+        current = self._rate
+        grown_enough = target >= min(self.max_rate, current * (1 + REBUILD_STEP))
+        if target == current or not (target < current or grown_enough):
+            return
+        level = 0.0
+        if self._last_admitted is not None:
+            idle = asyncio.get_running_loop().time() - self._last_admitted
+            level = max(0.0, self.burst - idle * current)
+        bucket = AsyncLimiter(self.burst, self.burst / target)
+        await bucket.acquire(level)  # a fresh bucket has room for up to `burst`: no wait
+        self._bucket, self._rate = bucket, target
+
+    def feedback(self, *, throttled: bool) -> None:
+        if self.aimd is None:
+            return
+        if throttled:
+            self.aimd.throttled(self.answered_ok.count())
+        else:
+            self.answered_ok.add()
+
+    def effective_rate(self) -> float:
+        return self.max_rate if self.aimd is None else self.aimd.rate()
+
+
 class LocalLimiter:
     """The in-process limiter: one aiolimiter bucket per command, shaped by
-    :func:`bucket_shape` so no sliding 1-second window carries more than ``rate_limit``."""
+    :func:`bucket_shape` so no sliding 1-second window carries more than ``rate_limit``.
 
-    def __init__(self, rate_limit: float = 200, *, per_command: Mapping[str, float] | None = None):
+    With ``adaptive=True`` each command's rate is lowered when the service throttles anyway,
+    and recovers slowly (see :mod:`tim_topics.adaptive`); ``adaptive=False`` keeps it fixed.
+    """
+
+    def __init__(
+        self,
+        rate_limit: float = 200,
+        *,
+        per_command: Mapping[str, float] | None = None,
+        adaptive: bool = True,
+    ):
         self._default = float(rate_limit)
         bucket_shape(self._default)  # validates
         self._limits = {cmd: float(v) for cmd, v in (per_command or {}).items()}
         for value in self._limits.values():
             bucket_shape(value)
-        self._buckets: dict[str, AsyncLimiter] = {}
+        self.adaptive = adaptive
+        self._budgets: dict[str, _CommandBudget] = {}
 
     def limit(self, command: str) -> float:
         """The configured calls-per-second limit of ``command``."""
         return self._limits.get(command, self._default)
 
-    def _bucket(self, command: str) -> AsyncLimiter:
-        bucket = self._buckets.get(command)
-        if bucket is None:
-            burst, rate = bucket_shape(self.limit(command))
-            bucket = self._buckets[command] = AsyncLimiter(burst, burst / rate)
-        return bucket
+    def configured_rate(self, command: str) -> float:
+        """The bucket rate of ``command`` when nothing throttles (196.02 for a 200 limit)."""
+        return bucket_shape(self.limit(command))[1]
+
+    def _budget(self, command: str) -> _CommandBudget:
+        budget = self._budgets.get(command)
+        if budget is None:
+            budget = self._budgets[command] = _CommandBudget(
+                self.limit(command), adaptive=self.adaptive
+            )
+        return budget
 
     async def acquire(self, command: str) -> None:
-        await self._bucket(command).acquire()
+        await self._budget(command).acquire()
 
     def feedback(self, command: str, *, throttled: bool) -> None:
-        """Fixed-rate limiter: answers do not change the rate."""
+        """Count an answer; a throttled one may cut the rate (only with ``adaptive``)."""
+        self._budget(command).feedback(throttled=throttled)
 
     def effective_rate(self, command: str) -> float:
-        return bucket_shape(self.limit(command))[1]
+        """The rate ``command`` runs at now, calls per second."""
+        budget = self._budgets.get(command)
+        return self.configured_rate(command) if budget is None else budget.effective_rate()
 
     async def aclose(self) -> None:
         """Nothing to release: waiters are cancelled with their tasks."""

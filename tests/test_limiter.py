@@ -1,0 +1,191 @@
+"""The in-process limiter: bucket shape, sliding-window bound, adaptive cuts, cancellation.
+
+Timing checks here are lower bounds a limiter guarantees whatever the machine's load (it
+can admit late, never early), or generous "did not hang" bounds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tim_topics.errors import ValidationError
+from tim_topics.limiter import Limiter, LocalLimiter, bucket_shape
+
+EPSILON = 0.002  # seconds: the clock read after an admission is a little after its check
+
+
+def max_in_window(times: list[float], window: float) -> int:
+    """The most admissions any interval of ``window`` seconds holds."""
+    times = sorted(times)
+    best, start = 0, 0
+    for end, t in enumerate(times):
+        while t - times[start] > window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+async def admit(limiter: LocalLimiter, command: str, calls: int, workers: int) -> list[float]:
+    """Run ``calls`` acquisitions from ``workers`` tasks; the loop time of each admission."""
+    loop = asyncio.get_running_loop()
+    times: list[float] = []
+    remaining = iter(range(calls))
+
+    async def worker() -> None:
+        for _ in remaining:
+            await limiter.acquire(command)
+            times.append(loop.time())
+
+    await asyncio.wait_for(asyncio.gather(*(worker() for _ in range(workers))), 30)
+    return times
+
+
+def test_bucket_shape_of_the_documented_limit() -> None:
+    burst, rate = bucket_shape(200)
+    assert burst == 2
+    assert rate == pytest.approx(196.02)
+
+
+@given(st.floats(min_value=0.01, max_value=10_000))
+def test_bucket_shape_keeps_burst_plus_rate_under_the_limit(limit: float) -> None:
+    burst, rate = bucket_shape(limit)
+    assert burst >= 1
+    assert rate > 0
+    assert burst + rate <= limit or rate <= limit / 2
+
+
+@pytest.mark.parametrize("bad", [0, -1])
+def test_rate_limit_must_be_positive(bad: float) -> None:
+    with pytest.raises(ValidationError) as caught:
+        LocalLimiter(bad)
+    assert caught.value.field == "rate_limit"
+    with pytest.raises(ValidationError):
+        LocalLimiter(200, per_command={"get_topic": bad})
+
+
+def test_is_a_limiter() -> None:
+    assert isinstance(LocalLimiter(), Limiter)
+
+
+def test_rates_before_any_call() -> None:
+    limiter = LocalLimiter(200, per_command={"import_topic": 50})
+    assert limiter.limit("get_topic") == 200
+    assert limiter.limit("import_topic") == 50
+    assert limiter.configured_rate("get_topic") == pytest.approx(196.02)
+    assert limiter.effective_rate("import_topic") == pytest.approx(bucket_shape(50)[1])
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("adaptive", [False, True])
+async def test_no_window_holds_more_than_burst_plus_rate(adaptive: bool) -> None:
+    limiter = LocalLimiter(100, adaptive=adaptive)
+    burst, rate = bucket_shape(100)
+    times = await admit(limiter, "get_topic", calls=50, workers=20)
+    assert len(times) == 50
+    for window in (0.05, 0.1, 0.3):
+        assert max_in_window(times, window - EPSILON) <= burst + rate * window
+
+
+@pytest.mark.asyncio
+async def test_commands_have_separate_budgets() -> None:
+    limiter = LocalLimiter(10)  # burst 1 at 8.91/s
+    await limiter.acquire("get_topic")
+    # another command is not held up by get_topic's spent token
+    await asyncio.wait_for(limiter.acquire("create_topic"), 0.05)
+
+
+@pytest.mark.asyncio
+async def test_fixed_limiter_ignores_throttling() -> None:
+    limiter = LocalLimiter(200, adaptive=False)
+    for _ in range(20):
+        limiter.feedback("get_topic", throttled=False)
+    limiter.feedback("get_topic", throttled=True)
+    assert limiter.effective_rate("get_topic") == pytest.approx(196.02)
+
+
+@pytest.mark.asyncio
+async def test_throttle_cuts_only_that_command() -> None:
+    limiter = LocalLimiter(200)
+    for _ in range(40):
+        limiter.feedback("get_topic", throttled=False)
+    limiter.feedback("get_topic", throttled=True)
+    assert limiter.effective_rate("get_topic") == pytest.approx(0.95 * 40, abs=0.1)
+    assert limiter.effective_rate("create_topic") == pytest.approx(196.02)
+    assert limiter.configured_rate("get_topic") == pytest.approx(196.02)
+
+
+@pytest.mark.asyncio
+async def test_a_cut_slows_admissions_at_once_without_a_new_burst() -> None:
+    limiter = LocalLimiter(200)
+    loop = asyncio.get_running_loop()
+    await admit(limiter, "get_topic", calls=20, workers=4)  # the bucket is full now
+    before = loop.time()
+    for _ in range(10):
+        limiter.feedback("get_topic", throttled=False)
+    limiter.feedback("get_topic", throttled=True)  # cut to 9.5/s
+    rate = limiter.effective_rate("get_topic")
+    assert rate == pytest.approx(9.5, abs=0.1)
+    times = await admit(limiter, "get_topic", calls=3, workers=3)
+    # a fresh, empty bucket would let two calls through at once
+    assert min(times) - before >= 0.5 / rate
+    assert max(times) - before >= 2.5 / rate
+
+
+@pytest.mark.asyncio
+async def test_cancelled_waiters_take_no_tokens() -> None:
+    limiter = LocalLimiter(100)  # burst 2 at 97.02/s
+    _, rate = bucket_shape(100)
+    await admit(limiter, "get_topic", calls=2, workers=1)  # spend the burst
+    waiters = [asyncio.create_task(limiter.acquire("get_topic")) for _ in range(200)]
+    await asyncio.sleep(0.03)
+    for task in waiters:
+        task.cancel()
+    done = await asyncio.gather(*waiters, return_exceptions=True)
+    admitted = sum(result is None for result in done)
+    assert admitted <= 0.03 * rate + 2
+    # the cancelled ones left the queue and the bucket usable: the next calls are paced
+    # by the rate, not stuck behind 200 phantom waiters
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    await admit(limiter, "get_topic", calls=10, workers=5)
+    assert loop.time() - start < 5
+
+
+@pytest.mark.asyncio
+async def test_feedback_before_any_acquire_is_fine() -> None:
+    limiter = LocalLimiter(200)
+    limiter.feedback("modify_topic", throttled=True)
+    assert limiter.effective_rate("modify_topic") == pytest.approx(1.0, abs=0.1)  # no OK yet
+    await asyncio.wait_for(limiter.acquire("modify_topic"), 5)
+    await limiter.aclose()
+
+
+@pytest.mark.asyncio
+async def test_the_bucket_follows_a_recovering_rate_in_one_percent_steps() -> None:
+    from tim_topics.adaptive import AimdRate
+
+    now = [0.0]
+    limiter = LocalLimiter(200)
+    budget = limiter._budget("get_topic")  # white box: swap in a fake clock
+    budget.aimd = AimdRate(budget.max_rate, clock=lambda: now[0])
+
+    def bucket_rate() -> float:
+        bucket = budget._bucket
+        return bucket.max_rate / bucket.time_period
+
+    budget.aimd.throttled(ok_last_second=100)  # 95/s
+    await limiter.acquire("get_topic")
+    assert bucket_rate() == pytest.approx(95)
+    now[0] += 0.2  # +0.39/s: under 1 %, the bucket stays
+    await limiter.acquire("get_topic")
+    assert bucket_rate() == pytest.approx(95)
+    now[0] += 0.4  # +1.18/s in all: over 1 %
+    await limiter.acquire("get_topic")
+    assert bucket_rate() == pytest.approx(95 + 0.6 * 1.9602)
+    now[0] += 1000
+    await limiter.acquire("get_topic")
+    assert bucket_rate() == pytest.approx(196.02)

@@ -144,6 +144,12 @@ class RequestPipeline:
                 error_answer(RATE_LIMITED, f"{command} is over its frequency limit, try later"),
             )
         counters.admitted += 1
+        try:
+            # Read the body before the service's processing time: a client that gives up
+            # during it does not undo work the service has already been handed.
+            raw = await request.read()
+        except ConnectionError:
+            return web.Response(status=400)  # the client left before sending its body
         fault = self.faults.draw(command)
         delay = self.faults.delay(command)
         if delay > 0:
@@ -151,7 +157,7 @@ class RequestPipeline:
         if fault is not None and fault.kind != "drop_after":
             return self._inject(request, counters, fault)
 
-        outcome = await self._work(command, await request.read())
+        outcome = await self._work(command, raw)
         if fault is not None:  # drop_after: the work is done, the answer is lost
             counters.dropped_after += 1
             return _drop(request)

@@ -66,6 +66,30 @@ async def run(url: str, calls: int) -> dict[str, float]:
         return dict(zip(plans, elapsed, strict=True))
 
 
+async def capacity(url: str, calls: int) -> float:
+    """Calls per second this machine manages through the client with no limit at all,
+    the five commands mixed: the ceiling any rate-limited run here can reach."""
+    async with TopicClient(
+        SDKAPPID, ADMIN, SECRET, base_url=url, rate_limit=10_000_000, adaptive=False
+    ) as client:
+        sends: list[Callable[[], Awaitable[object]]] = [
+            lambda: client.create_topic(GROUP, "cap"),
+            lambda: client.import_topic(GROUP, "cap"),
+            lambda: client.get_topic(GROUP, topic_ids=[topic(0, "m")]),
+            lambda: client.modify_topic(GROUP, topic(0, "m"), notification="cap"),
+            lambda: client.destroy_topic(GROUP, [topic(0, "gone")]),
+        ]
+        queue = iter(range(calls))
+
+        async def worker(send: Callable[[], Awaitable[object]]) -> None:
+            for _ in queue:
+                await send()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(sends[i % 5]) for i in range(5 * CONCURRENCY)))
+        return calls / (time.perf_counter() - started)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=1000)
@@ -73,6 +97,11 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{args.calls} calls of each of the five commands at once, limit {LIMIT}/s each")
     with EmulatorProcess(rate_limit=100_000) as emu:
         asyncio.run(prepare(emu.url, args.calls))
+        ceiling = asyncio.run(capacity(emu.url, 2000))
+        print(
+            f"machine ceiling (no limits, five commands mixed): {ceiling:.0f} calls/s, "
+            f"i.e. {ceiling / 5 / LIMIT:.3f} of the limit per command"
+        )
         emu.set_rate_limit(LIMIT)
         time.sleep(1.1)
         emu.reset()

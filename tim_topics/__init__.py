@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from .adaptive import AimdRate
 from .client import TopicClient
+from .emulator import CommandStats, Emulator, EmulatorStats
 from .endpoints import COMMANDS, DEFAULT_SERVICES, REGION_DOMAINS, Command
 from .errors import (
     AlreadyExistsError,
@@ -28,6 +30,23 @@ from .limiter import Limiter, LocalLimiter
 from .models import DestroyResult, SelfInfo, Topic, TopicRecord, TopicResult
 from .redis_limiter import LimiterUnavailableError, RedisLimiter
 from .retry import RetryPolicy
+from .webhooks import (
+    AfterCreateTopic,
+    AfterTopicDestroyed,
+    AfterTopicInfoChanged,
+    Allow,
+    BeforeCreateTopic,
+    Refuse,
+    UnknownWebhook,
+    UserDefinedData,
+    WebhookAuthError,
+    WebhookEvent,
+    WebhookParseError,
+    WebhookRouter,
+    WebhookVerifier,
+    parse_webhook,
+    webhook_sign,
+)
 
 __version__ = "0.1.0"
 
@@ -35,13 +54,22 @@ __all__ = [
     "COMMANDS",
     "DEFAULT_SERVICES",
     "REGION_DOMAINS",
+    "AfterCreateTopic",
+    "AfterTopicDestroyed",
+    "AfterTopicInfoChanged",
+    "AimdRate",
+    "Allow",
     "AlreadyExistsError",
     "ApiError",
     "AuthError",
+    "BeforeCreateTopic",
     "ClientClosedError",
     "Command",
+    "CommandStats",
     "DecodeError",
     "DestroyResult",
+    "Emulator",
+    "EmulatorStats",
     "FeatureNotEnabledError",
     "InvalidRequestError",
     "Limiter",
@@ -53,6 +81,7 @@ __all__ = [
     "QuotaExceededError",
     "RateLimitedError",
     "RedisLimiter",
+    "Refuse",
     "RetryPolicy",
     "SecurityCheckError",
     "SelfInfo",
@@ -63,7 +92,16 @@ __all__ = [
     "TopicRecord",
     "TopicResult",
     "TransportError",
+    "UnknownWebhook",
+    "UserDefinedData",
     "ValidationError",
+    "WebhookAuthError",
+    "WebhookEvent",
+    "WebhookParseError",
     "WebhookRejectedError",
+    "WebhookRouter",
+    "WebhookVerifier",
     "__version__",
+    "parse_webhook",
+    "webhook_sign",
 ]

@@ -134,8 +134,15 @@ async def test_gateway_502_is_retried_for_reads(emu: Emulator, client: TopicClie
     assert emu.stats["get_topic"].http_502 == 2
 
 
-async def test_a_burst_never_trips_the_window(emu: Emulator, client: TopicClient) -> None:
-    await asyncio.gather(*(client.get_topic(GROUP) for _ in range(300)))
+async def test_a_burst_never_trips_the_window(emu: Emulator) -> None:
+    # The emulator shares this test's event loop (and a shared CI machine): the client is
+    # set a little under the emulator's 200 so that the loop's own lateness, not the
+    # limiter, is what the margin absorbs. A plain AsyncLimiter(190, 1) would let about
+    # 380 calls into the first second and get about 100 answers of 10006 here.
+    async with TopicClient(
+        SDKAPPID, ADMIN, SECRET, base_url=emu.url, retry=FAST, rate_limit=190
+    ) as client:
+        await asyncio.gather(*(client.get_topic(GROUP) for _ in range(300)))
     stats = emu.stats["get_topic"]
     assert stats.rate_limited == 0
     assert stats.calls == 300

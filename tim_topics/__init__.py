@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .adaptive import AimdRate
+from .bulk.outcome import ImportOutcome
 from .client import TopicClient
 from .emulator import CommandStats, Emulator, EmulatorStats
 from .endpoints import COMMANDS, DEFAULT_SERVICES, REGION_DOMAINS, Command
@@ -71,6 +72,7 @@ __all__ = [
     "Emulator",
     "EmulatorStats",
     "FeatureNotEnabledError",
+    "ImportOutcome",
     "InvalidRequestError",
     "Limiter",
     "LimiterUnavailableError",

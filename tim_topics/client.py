@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 import random
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterable, Iterable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -581,7 +581,7 @@ class TopicClient:
         concurrency: int = 64,
         command: BulkCommand = "import",
         **options: Any,
-    ) -> AsyncIterator[ImportOutcome]:
+    ) -> AsyncGenerator[ImportOutcome, None]:
         """Import (or with ``command="create"``, create) many topics, streaming: yields one
         :class:`~tim_topics.bulk.ImportOutcome` per record (``imported``, ``exists`` or
         ``failed``) as they finish, with at most ``concurrency`` in flight, at the rate

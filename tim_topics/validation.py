@@ -40,18 +40,25 @@ def _utf8(field: str, value: object) -> bytes:
         ) from None
 
 
-def check_text(field: str, value: object, *, required: bool = False) -> str:
-    """A text field within its UTF-8 byte limit (and non-empty when ``required``)."""
-    data = _utf8(field, value)
+def check_text(
+    field: str, value: object, *, required: bool = False, label: str | None = None
+) -> str:
+    """A text field within its UTF-8 byte limit (and non-empty when ``required``).
+
+    ``field`` is the snake_case name that selects the limit; ``label`` (default: ``field``)
+    is the name the error uses, e.g. ``TopicName`` for input written with the wire's keys.
+    """
+    name = field if label is None else label
+    data = _utf8(name, value)
     assert isinstance(value, str)
     if required and not value:
         raise ValidationError(
-            field, f"{field} is empty; it must have 1 to {BYTE_LIMITS[field]} bytes"
+            name, f"{name} is empty; it must have 1 to {BYTE_LIMITS[field]} bytes"
         )
     limit = BYTE_LIMITS.get(field)
     if limit is not None and len(data) > limit:
         raise ValidationError(
-            field, f"{field} is {len(data)} bytes, the limit is {limit} (UTF-8 bytes)"
+            name, f"{name} is {len(data)} bytes, the limit is {limit} (UTF-8 bytes)"
         )
     return value
 

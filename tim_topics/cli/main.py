@@ -10,6 +10,9 @@ from collections.abc import Sequence
 
 #: Modules that add subcommands, in the order ``--help`` lists them.
 SUBCOMMAND_MODULES: tuple[str, ...] = (
+    "tim_topics.cli.demo_cmd",
+    "tim_topics.cli.import_cmd",
+    "tim_topics.cli.call_cmds",
     "tim_topics.cli.emulator_cmd",
 )
 

@@ -1,0 +1,26 @@
+"""Bulk import of topics: the streaming engine, its journal, and the input readers.
+
+Most callers use ``TopicClient.import_topics`` (or the ``tim-topics import`` command);
+the pieces are public for tools that need more control.
+"""
+
+from __future__ import annotations
+
+from .engine import ImportOptions, SourceItem, import_items, import_topics
+from .journal import Journal, JournalBusyError, JournalError, JournalMismatchError
+from .outcome import ImportOutcome, Status
+from .record_checks import BulkCommand
+
+__all__ = [
+    "BulkCommand",
+    "ImportOptions",
+    "ImportOutcome",
+    "Journal",
+    "JournalBusyError",
+    "JournalError",
+    "JournalMismatchError",
+    "SourceItem",
+    "Status",
+    "import_items",
+    "import_topics",
+]

@@ -403,7 +403,13 @@ async def test_cancelling_calls_leaks_nothing(scripted: ScriptedServer) -> None:
     scripted.default = slow
     async with make_client(scripted, rate_limit=100) as client:
         tasks = [asyncio.create_task(client.get_topic(GROUP)) for _ in range(300)]
-        await asyncio.sleep(0.1)  # some in flight on the server, most waiting for tokens
+
+        async def some_reached_the_server() -> None:
+            while not scripted.seen:
+                await asyncio.sleep(0.01)
+
+        # some in flight on the server (slow to answer), most waiting for tokens
+        await asyncio.wait_for(some_reached_the_server(), timeout=10)
         for task in tasks:
             task.cancel()
         results = await asyncio.gather(*tasks, return_exceptions=True)

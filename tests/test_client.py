@@ -396,7 +396,10 @@ async def test_without_context_manager_and_aclose(scripted: ScriptedServer) -> N
 
 
 async def test_cancelling_calls_leaks_nothing(scripted: ScriptedServer) -> None:
+    reached = asyncio.Event()
+
     async def slow(seen: object) -> tuple[int, bytes]:
+        reached.set()
         await asyncio.sleep(0.2)
         return ok(TopicAndSelfInfo=[])
 
@@ -404,12 +407,8 @@ async def test_cancelling_calls_leaks_nothing(scripted: ScriptedServer) -> None:
     async with make_client(scripted, rate_limit=100) as client:
         tasks = [asyncio.create_task(client.get_topic(GROUP)) for _ in range(300)]
 
-        async def some_reached_the_server() -> None:
-            while not scripted.seen:
-                await asyncio.sleep(0.01)
-
         # some in flight on the server (slow to answer), most waiting for tokens
-        await asyncio.wait_for(some_reached_the_server(), timeout=10)
+        await asyncio.wait_for(reached.wait(), timeout=10)
         for task in tasks:
             task.cancel()
         results = await asyncio.gather(*tasks, return_exceptions=True)

@@ -22,13 +22,13 @@ from ..client import TopicClient
 from ..emulator import Emulator, EmulatorStats
 from ..endpoints import SERVICE_RATE_LIMIT
 from ..errors import TimTopicsError
+from .arguments import positive_int
 from .import_cmd import (
     EXIT_USAGE,
     ImportJob,
     ImportReport,
     configure_logging,
     import_file,
-    positive_int,
     print_summary,
 )
 

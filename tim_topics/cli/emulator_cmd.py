@@ -16,49 +16,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..emulator import Emulator
+from .arguments import milliseconds, port, positive_int, share
+from .env import SECRET_KEY_ENV
 
-SECRET_KEY_ENV = "TIM_SECRET_KEY"
 WEBHOOK_TOKEN_ENV = "TIM_WEBHOOK_TOKEN"
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{value} must be above 0")
-    return value
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port {value} is outside 0 to 65535")
-    return value
-
-
-def _rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"rate {value:g} is outside 0 to 1")
-    return value
-
-
-def _milliseconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of milliseconds") from None
-    if not 0 <= value < 60_000:
-        raise argparse.ArgumentTypeError(f"{value:g} ms is outside 0 to 60000")
-    return value
 
 
 def _error_rate(text: str) -> tuple[int, float]:
@@ -71,7 +32,7 @@ def _error_rate(text: str) -> tuple[int, float]:
         raise argparse.ArgumentTypeError(f"error code {code_text!r} is not an integer") from None
     if code == 0:
         raise argparse.ArgumentTypeError("error code 0 means success; give a failing code")
-    return code, _rate(rate_text)
+    return code, share(rate_text)
 
 
 def register(subparsers: Any) -> None:
@@ -92,10 +53,10 @@ def register(subparsers: Any) -> None:
         "--host", default="127.0.0.1", help="address to bind (default: %(default)s)"
     )
     server.add_argument(
-        "--port", type=_port, default=0, help="port to bind; 0 picks a free one (default: 0)"
+        "--port", type=port, default=0, help="port to bind; 0 picks a free one (default: 0)"
     )
     app = parser.add_argument_group("app")
-    app.add_argument("--sdkappid", type=_positive_int, required=True, help="the app's SDKAppID")
+    app.add_argument("--sdkappid", type=positive_int, required=True, help="the app's SDKAppID")
     app.add_argument(
         "--secret-key",
         metavar="KEY",
@@ -120,7 +81,7 @@ def register(subparsers: Any) -> None:
     )
     app.add_argument(
         "--rate-limit",
-        type=_positive_int,
+        type=positive_int,
         default=200,
         help="calls per command in any sliding second (default: %(default)s)",
     )
@@ -140,35 +101,35 @@ def register(subparsers: Any) -> None:
     )
     faults.add_argument(
         "--http-502-rate",
-        type=_rate,
+        type=share,
         default=0.0,
         metavar="RATE",
         help="answer HTTP 502 with an HTML page (a gateway fault)",
     )
     faults.add_argument(
         "--drop-before-rate",
-        type=_rate,
+        type=share,
         default=0.0,
         metavar="RATE",
         help="close the connection without answering, before the work (nothing changes)",
     )
     faults.add_argument(
         "--drop-after-rate",
-        type=_rate,
+        type=share,
         default=0.0,
         metavar="RATE",
         help="close the connection without answering, after the work (the change is made)",
     )
     faults.add_argument(
         "--latency-ms",
-        type=_milliseconds,
+        type=milliseconds,
         default=0.0,
         metavar="MS",
         help="processing time added to each admitted call",
     )
     faults.add_argument(
         "--jitter-ms",
-        type=_milliseconds,
+        type=milliseconds,
         default=0.0,
         metavar="MS",
         help="the latency varies uniformly by up to +-MS",

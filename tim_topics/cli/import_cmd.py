@@ -32,6 +32,7 @@ from ..bulk.record_checks import WIRE_COMMANDS, BulkCommand
 from ..client import TopicClient
 from ..endpoints import SERVICE_RATE_LIMIT, SERVICE_TIMEOUT
 from ..errors import AuthError, TimTopicsError
+from .arguments import positive_float, positive_int
 from .env import ENV_HELP, EnvError, credentials_from_env, make_client
 from .progress import ImportTally, ProgressDisplay, ProgressWatch, format_duration
 
@@ -411,26 +412,6 @@ def print_summary(report: ImportReport, out: TextIO | None = None) -> None:
 
 
 # -- the command line -------------------------------------------------------------------------------
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{value} must be above 0")
-    return value
-
-
-def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{value:g} must be above 0")
-    return value
 
 
 def register(subparsers: Any) -> None:

@@ -9,6 +9,7 @@ show in process listings and shell histories.
 | ``TIM_USERSIG`` | or a ready UserSig of the admin account |
 | ``TIM_REGION`` | the region of the app (``china``, ``singapore``, ...; default ``china``) |
 | ``TIM_BASE_URL`` | or an explicit base URL (an emulator: ``http://127.0.0.1:8080``) |
+| ``TIM_REDIS_URL`` | ``tim-topics import``: a Redis whose budget every importer shares |
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ SECRET_KEY_ENV: Final = "TIM_SECRET_KEY"
 USERSIG_ENV: Final = "TIM_USERSIG"
 REGION_ENV: Final = "TIM_REGION"
 BASE_URL_ENV: Final = "TIM_BASE_URL"
+REDIS_URL_ENV: Final = "TIM_REDIS_URL"
 DEFAULT_IDENTIFIER: Final = "administrator"
 DEFAULT_REGION: Final = "china"
 

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import logging
 import os
 import signal
 import sys
 import time
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import Any, Final, TextIO
 
 import attrs
+from yarl import URL
 
 from ..bulk.engine import ImportOptions, SourceItem, import_items
 from ..bulk.inputs import InputFormat, InputFormatError, count_records, csv_header, read_records
@@ -32,8 +34,10 @@ from ..bulk.record_checks import WIRE_COMMANDS, BulkCommand
 from ..client import TopicClient
 from ..endpoints import SERVICE_RATE_LIMIT, SERVICE_TIMEOUT
 from ..errors import AuthError, TimTopicsError
+from ..limiter import Limiter
+from ..redis_limiter import LimiterUnavailableError, RedisLimiter
 from .arguments import positive_float, positive_int
-from .env import ENV_HELP, EnvError, credentials_from_env, make_client
+from .env import ENV_HELP, REDIS_URL_ENV, EnvError, credentials_from_env, make_client
 from .progress import ImportTally, ProgressDisplay, ProgressWatch, format_duration
 
 logger = logging.getLogger("tim_topics.cli.import")
@@ -449,8 +453,45 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--failures", type=Path, help="where failed records go (default FILE.failed.jsonl/.csv)"
     )
+    parser.add_argument(
+        "--redis-url",
+        help=(
+            "share one rate budget per command with every importer using this Redis "
+            f"(redis://host:port/db; default ${REDIS_URL_ENV}); a URL with a password must "
+            f"come from ${REDIS_URL_ENV}, not the command line"
+        ),
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log retries and settling")
     parser.set_defaults(run=run)
+
+
+def redis_url_from(args: argparse.Namespace, environ: Mapping[str, str]) -> str | None:
+    """The Redis URL of the shared limiter, if any; a password is refused on the command
+    line (process listings show it)."""
+    if args.redis_url:
+        if URL(args.redis_url).password:
+            raise ValueError(
+                f"--redis-url holds a password: put the URL in ${REDIS_URL_ENV} instead"
+            )
+        return str(args.redis_url)
+    return environ.get(REDIS_URL_ENV) or None
+
+
+@contextlib.asynccontextmanager
+async def shared_limiter(
+    redis_url: str | None, sdkappid: int, rate_limit: float
+) -> AsyncIterator[Limiter | None]:
+    """A :class:`RedisLimiter` keyed on the app (so every importer of it shares the
+    budget), checked with a ping and closed after; None without a URL."""
+    if redis_url is None:
+        yield None
+        return
+    limiter = RedisLimiter(redis_url, key_prefix=f"tim:{sdkappid}", rate_limit=rate_limit)
+    try:
+        await limiter.ping()
+        yield limiter
+    finally:
+        await limiter.aclose()
 
 
 def job_from_args(args: argparse.Namespace) -> ImportJob:
@@ -489,18 +530,22 @@ def run(args: argparse.Namespace) -> int:
     try:
         job = job_from_args(args)
         credentials = credentials_from_env(os.environ)
+        redis_url = redis_url_from(args, os.environ)
     except (ValueError, EnvError) as exc:
         print(f"tim-topics import: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     configure_logging(args.verbose)
 
     async def main() -> ImportReport:
-        async with make_client(credentials, rate_limit=job.rate_limit) as client:
+        async with (
+            shared_limiter(redis_url, credentials.sdkappid, job.rate_limit) as limiter,
+            make_client(credentials, rate_limit=job.rate_limit, limiter=limiter) as client,
+        ):
             return await import_file(job, client)
 
     try:
         report = asyncio.run(main())
-    except (EnvError, InputFormatError, JournalError) as exc:
+    except (EnvError, InputFormatError, JournalError, LimiterUnavailableError) as exc:
         print(f"tim-topics import: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except TimTopicsError as exc:

@@ -259,14 +259,16 @@ class TopicClient:
         is not re-sent (it raises :class:`OutcomeUnknownError`) so no duplicate is made.
         """
         request = CreateTopicRequest(
-            group_id=check_group_id(group_id),
-            topic_name=check_text("topic_name", topic_name, required=True),
-            topic_id=_opt(topic_id, lambda v: check_topic_id(v, group_id, custom=True)),
-            from_account=_opt(from_account, check_account),
-            custom_string=_opt_text("custom_string", custom_string),
-            face_url=_opt_text("face_url", face_url),
-            notification=_opt_text("notification", notification),
-            introduction=_opt_text("introduction", introduction),
+            **_creation_fields(
+                group_id,
+                topic_name,
+                topic_id,
+                from_account,
+                custom_string,
+                face_url,
+                notification,
+                introduction,
+            )
         )
         return (await self.send_create("create_topic", request)).topic_id
 
@@ -284,15 +286,17 @@ class TopicClient:
     ) -> str:
         """Import an existing topic (no webhooks; keeps ``create_time``); returns its ID."""
         request = ImportTopicRequest(
-            group_id=check_group_id(group_id),
-            topic_name=check_text("topic_name", topic_name, required=True),
-            topic_id=_opt(topic_id, lambda v: check_topic_id(v, group_id, custom=True)),
+            **_creation_fields(
+                group_id,
+                topic_name,
+                topic_id,
+                from_account,
+                custom_string,
+                face_url,
+                notification,
+                introduction,
+            ),
             create_time=_opt(create_time, check_create_time),
-            from_account=_opt(from_account, check_account),
-            custom_string=_opt_text("custom_string", custom_string),
-            face_url=_opt_text("face_url", face_url),
-            notification=_opt_text("notification", notification),
-            introduction=_opt_text("introduction", introduction),
         )
         return (await self.send_create("import_topic", request)).topic_id
 
@@ -607,6 +611,29 @@ def _reason(exc: BaseException) -> str:
     the UserSig)."""
     text = str(exc)
     return text.split("?", 1)[0] if "?" in text else text
+
+
+def _creation_fields(
+    group_id: str,
+    topic_name: str,
+    topic_id: str | None,
+    from_account: str | None,
+    custom_string: str | None,
+    face_url: str | None,
+    notification: str | None,
+    introduction: str | None,
+) -> dict[str, Any]:
+    """The checked fields create_topic and import_topic share."""
+    return {
+        "group_id": check_group_id(group_id),
+        "topic_name": check_text("topic_name", topic_name, required=True),
+        "topic_id": _opt(topic_id, lambda v: check_topic_id(v, group_id, custom=True)),
+        "from_account": _opt(from_account, check_account),
+        "custom_string": _opt_text("custom_string", custom_string),
+        "face_url": _opt_text("face_url", face_url),
+        "notification": _opt_text("notification", notification),
+        "introduction": _opt_text("introduction", introduction),
+    }
 
 
 def _opt(value: Any, check: Any) -> Any:

@@ -26,19 +26,11 @@ class CreateTopicRequest:
 
 
 @attrs.frozen(kw_only=True)
-class ImportTopicRequest:
+class ImportTopicRequest(CreateTopicRequest):
     """Body of import_topic: create_topic's fields plus ``CreateTime`` and ``Type``."""
 
-    group_id: str
-    topic_name: str
-    topic_id: str | None = None
     create_time: int | None = None
     group_type: str | None = None
-    from_account: str | None = None
-    custom_string: str | None = None
-    face_url: str | None = None
-    notification: str | None = None
-    introduction: str | None = None
 
 
 @attrs.frozen(kw_only=True)

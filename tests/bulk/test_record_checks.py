@@ -26,7 +26,7 @@ def test_create_builds_a_create_request() -> None:
     request = checked_request(
         TopicRecord(group_id=GROUP, topic_name="a", topic_id=f"{GROUP}@TOPIC#_a"), "create"
     )
-    assert isinstance(request, CreateTopicRequest)
+    assert type(request) is CreateTopicRequest  # not its ImportTopicRequest subclass
 
 
 @pytest.mark.parametrize(

@@ -11,25 +11,10 @@ import asyncio
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from window_support import EPSILON, LOOP_LAG, max_in_window
 
 from tim_topics.errors import ValidationError
 from tim_topics.limiter import Limiter, LocalLimiter, bucket_shape
-
-EPSILON = 0.002  # seconds: the clock read after an admission is a little after its check
-# Waiters woken by a late event loop on a loaded machine return together: allow for 20 ms
-# of such lateness (a bucket with a burst of its whole rate would still fail by far).
-LOOP_LAG = 0.02
-
-
-def max_in_window(times: list[float], window: float) -> int:
-    """The most admissions any interval of ``window`` seconds holds."""
-    times = sorted(times)
-    best, start = 0, 0
-    for end, t in enumerate(times):
-        while t - times[start] > window:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 async def admit(limiter: LocalLimiter, command: str, calls: int, workers: int) -> list[float]:

@@ -133,10 +133,9 @@ def test_bad_arguments_are_named(
     assert message in capsys.readouterr().err
 
 
-@pytest.mark.asyncio
-async def test_the_command_serves_until_sigterm() -> None:
-    env = {**os.environ, "TIM_SECRET_KEY": KEY}
-    process = await asyncio.create_subprocess_exec(
+async def serve(env: dict[str, str]) -> asyncio.subprocess.Process:
+    """``tim-topics emulator --sdkappid APP --group GROUP`` with ``env``, its output piped."""
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "tim_topics.cli.main",
@@ -149,6 +148,12 @@ async def test_the_command_serves_until_sigterm() -> None:
         stderr=asyncio.subprocess.PIPE,
         env=env,
     )
+
+
+@pytest.mark.asyncio
+async def test_the_command_serves_until_sigterm() -> None:
+    env = {**os.environ, "TIM_SECRET_KEY": KEY}
+    process = await serve(env)
     try:
         assert process.stdout is not None
         line = (await asyncio.wait_for(process.stdout.readline(), WAIT)).decode()
@@ -176,19 +181,7 @@ async def test_the_command_serves_until_sigterm() -> None:
 @pytest.mark.asyncio
 async def test_the_command_reports_a_missing_key() -> None:
     env = {key: value for key, value in os.environ.items() if key != "TIM_SECRET_KEY"}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tim_topics.cli.main",
-        "emulator",
-        "--sdkappid",
-        str(APP),
-        "--group",
-        GROUP,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-    )
+    process = await serve(env)
     stdout, stderr = await asyncio.wait_for(process.communicate(), WAIT)
     assert process.returncode == 2
     assert b"TIM_SECRET_KEY" in stderr and stdout == b""

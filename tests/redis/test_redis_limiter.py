@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 import redis.asyncio as aioredis
+from window_support import EPSILON, LOOP_LAG, max_in_window
 
 from tim_topics.errors import TimTopicsError, ValidationError
 from tim_topics.limiter import Limiter, bucket_shape
@@ -21,21 +22,6 @@ from tim_topics.redis_limiter import (
     RedisLimiter,
     redact_url,
 )
-
-EPSILON = 0.002  # seconds: the clock read after an admission is a little after its check
-# Waiters woken by a late event loop on a loaded machine return together: allow for 20 ms
-# of such lateness (a limiter with a burst of its whole rate would still fail by far).
-LOOP_LAG = 0.02
-
-
-def max_in_window(times: list[float], window: float) -> int:
-    times = sorted(times)
-    best, start = 0, 0
-    for end, t in enumerate(times):
-        while t - times[start] > window:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 async def admit(limiters: list[RedisLimiter], command: str, calls: int) -> list[float]:

@@ -63,7 +63,7 @@ async def test_random_cancellations_leak_nothing(seed: int) -> None:
             assert stats.calls == 200 and stats.rate_limited == 0
             assert elapsed < 10  # no token was lost for good: the bucket still refills
 
-            connector = client._session.connector if client._session else None
+            connector = client.session.connector if client.session else None
             assert connector is not None
             assert len(connector._acquired) == 0  # type: ignore[attr-defined]
         await asyncio.sleep(0.1)

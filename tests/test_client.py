@@ -418,7 +418,7 @@ async def test_cancelling_calls_leaks_nothing(scripted: ScriptedServer) -> None:
         scripted.default = ok(TopicAndSelfInfo=[])
         # the client still works afterwards at its rate, and no connection stays acquired
         await asyncio.gather(*(client.get_topic(GROUP) for _ in range(20)))
-        connector = client._session.connector if client._session else None
+        connector = client.session.connector if client.session else None
         assert connector is not None
         assert len(connector._acquired) == 0  # type: ignore[attr-defined]
     await asyncio.sleep(0.3)  # let the server finish the requests it was still serving

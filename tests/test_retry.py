@@ -12,13 +12,22 @@ from tim_topics.errors import (
     TransportError,
     ValidationError,
 )
-from tim_topics.retry import RetryPolicy, should_retry
+from tim_topics.retry import RetryPolicy, is_ambiguous, should_retry
 
 
-@pytest.mark.parametrize("code", [10002, 10006, 60007, 60008, 60011, 60018, 60019])
+@pytest.mark.parametrize("code", [10002, 10006, 60007, 60011, 60018, 60019])
 def test_retryable_codes(code: int) -> None:
     error = (RateLimitedError if code != 10002 else ServerError)(code, "x")
     assert should_retry(error, resend_safe=False)
+    assert not is_ambiguous(error)
+
+
+def test_60008_is_ambiguous_and_retried_only_when_resending_is_safe() -> None:
+    """60008: the service timed out and may have done the work (like a lost answer)."""
+    error = ServerError(60008, "service request timed out")
+    assert is_ambiguous(error)
+    assert should_retry(error, resend_safe=True)
+    assert not should_retry(error, resend_safe=False)
 
 
 @pytest.mark.parametrize(

@@ -1,11 +1,18 @@
-"""tim_topics: an asyncio client for the community-topic REST API of Tencent Cloud Chat."""
+"""tim_topics: an asyncio client for the community-topic REST API of Tencent Cloud Chat.
+
+Importing it loads the client side only: the emulator (a server) and the webhook router
+(``aiohttp.web``) are exported too, but loaded on first use.
+"""
 
 from __future__ import annotations
+
+import importlib
+import logging
+from typing import TYPE_CHECKING, Any
 
 from .adaptive import AimdRate
 from .bulk.outcome import ImportOutcome
 from .client import TopicClient
-from .emulator import CommandStats, Emulator, EmulatorStats
 from .endpoints import COMMANDS, DEFAULT_SERVICES, REGION_DOMAINS, Command
 from .errors import (
     AlreadyExistsError,
@@ -24,11 +31,21 @@ from .errors import (
     ServerError,
     TimTopicsError,
     TransportError,
+    UndecodedOutcomeError,
     ValidationError,
     WebhookRejectedError,
+    WrongEventLoopError,
 )
 from .limiter import Limiter, LocalLimiter
-from .models import DestroyResult, SelfInfo, Topic, TopicRecord, TopicResult
+from .metrics import ClientMetrics
+from .models import (
+    DestroyResult,
+    SelfInfo,
+    SourcedTopicRecord,
+    Topic,
+    TopicRecord,
+    TopicResult,
+)
 from .redis_limiter import LimiterUnavailableError, RedisLimiter
 from .retry import RetryPolicy
 from .webhooks import (
@@ -43,13 +60,42 @@ from .webhooks import (
     WebhookAuthError,
     WebhookEvent,
     WebhookParseError,
-    WebhookRouter,
     WebhookVerifier,
     parse_webhook,
     webhook_sign,
 )
 
+if TYPE_CHECKING:
+    from .emulator import CommandStats, Emulator, EmulatorStats
+    from .webhooks.router import WebhookRouter
+
 __version__ = "0.1.0"
+
+#: Names exported here whose modules are loaded only when the name is first used.
+_LAZY: dict[str, str] = {
+    "CommandStats": "tim_topics.emulator",
+    "Emulator": "tim_topics.emulator",
+    "EmulatorStats": "tim_topics.emulator",
+    "WebhookRouter": "tim_topics.webhooks.router",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+# A library logs, the app decides where to: without its own configuration nothing of
+# tim_topics reaches stderr (Python's last-resort handler is never used).
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "COMMANDS",
@@ -65,6 +111,7 @@ __all__ = [
     "AuthError",
     "BeforeCreateTopic",
     "ClientClosedError",
+    "ClientMetrics",
     "Command",
     "CommandStats",
     "DecodeError",
@@ -88,12 +135,14 @@ __all__ = [
     "SecurityCheckError",
     "SelfInfo",
     "ServerError",
+    "SourcedTopicRecord",
     "TimTopicsError",
     "Topic",
     "TopicClient",
     "TopicRecord",
     "TopicResult",
     "TransportError",
+    "UndecodedOutcomeError",
     "UnknownWebhook",
     "UserDefinedData",
     "ValidationError",
@@ -103,6 +152,7 @@ __all__ = [
     "WebhookRejectedError",
     "WebhookRouter",
     "WebhookVerifier",
+    "WrongEventLoopError",
     "__version__",
     "parse_webhook",
     "webhook_sign",

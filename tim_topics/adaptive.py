@@ -20,10 +20,15 @@ configured for 200/s (see ``LIMITS.md``; it settled in about 1 s at 0.94 of 120 
   rate again.
 
 Everything here is pure arithmetic over an injectable clock, so tests need no sleeping.
+
+Each cut and each return to the configured rate is one INFO line on the
+``tim_topics.adaptive`` logger, naming the command (``name``) and the new rate; nothing is
+logged per call.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import deque
 from collections.abc import Callable
@@ -31,6 +36,8 @@ from collections.abc import Callable
 from .errors import ValidationError
 
 Clock = Callable[[], float]
+
+logger = logging.getLogger(__name__)
 
 CUT_FACTOR = 0.9
 OK_SHARE = 0.95
@@ -47,6 +54,7 @@ class AimdRate:
     """The adaptive rate of one command, in calls per second.
 
     ``max_rate`` is the configured rate: the rate starts there and never exceeds it.
+    ``name`` (the command) labels the log lines of cuts and recoveries.
     """
 
     def __init__(
@@ -59,6 +67,7 @@ class AimdRate:
         ok_share: float = OK_SHARE,
         cut_interval: float = CUT_INTERVAL,
         clock: Clock = time.monotonic,
+        name: str = "",
     ) -> None:
         _check_positive("max_rate", max_rate)
         self.max_rate = float(max_rate)
@@ -88,11 +97,18 @@ class AimdRate:
         self._base_rate = self.max_rate
         self._base_time = clock()
         self._last_cut: float | None = None
+        self._below_max = False
+        self.name = name
         self.cuts = 0
 
     def rate(self) -> float:
         """The current rate: the last cut plus the recovery since, at most ``max_rate``."""
         grown = self._base_rate + self.recovery_per_second * (self._clock() - self._base_time)
+        if self._below_max and grown >= self.max_rate:
+            self._below_max = False
+            logger.info(
+                "%s: rate back to the configured %.1f calls/s", self.name or "?", self.max_rate
+            )
         return min(self.max_rate, grown)
 
     def throttled(self, ok_last_second: float) -> bool:
@@ -112,6 +128,14 @@ class AimdRate:
         self._base_time = now
         self._last_cut = now
         self.cuts += 1
+        if self._base_rate < self.max_rate:
+            self._below_max = True
+            logger.info(
+                "%s: throttled by the service: rate cut to %.1f calls/s (configured %.1f)",
+                self.name or "?",
+                self._base_rate,
+                self.max_rate,
+            )
         return True
 
 

@@ -1,17 +1,24 @@
 """The asyncio client of the five topic commands.
 
 Public methods are short: check the input, build the request record, call
-:meth:`TopicClient._call`, convert the answer. ``_call`` is the only place that knows about
-the limiter, retries, UserSig renewal, time-outs and error decoding.
+:meth:`TopicClient._call`, convert the answer. ``_call`` owns retries, UserSig renewal and
+what an ambiguous failure means; one HTTP attempt (pool slot, limiter token, time-out,
+sent-ness, answer cap) is :class:`~tim_topics.request_path.RequestPath`'s.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import random
-from collections.abc import AsyncGenerator, AsyncIterable, Iterable, Mapping, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -27,11 +34,12 @@ from .endpoints import COMMANDS, DEFAULT_SERVICES, SERVICE_RATE_LIMIT, command_p
 from .endpoints import region_base_url as _region_base_url
 from .errors import (
     AlreadyExistsError,
+    ApiError,
     AuthError,
-    ClientClosedError,
     DecodeError,
     OutcomeUnknownError,
     TransportError,
+    UndecodedOutcomeError,
     ValidationError,
 )
 from .limiter import Limiter, LocalLimiter
@@ -39,28 +47,33 @@ from .messages import (
     Answer,
     CreateTopicRequest,
     DestroyTopicAnswer,
-    DestroyTopicRequest,
     GetTopicAnswer,
-    GetTopicRequest,
     ImportTopicRequest,
-    ModifyTopicRequest,
     TopicIdAnswer,
 )
-from .models import DestroyResult, Topic, TopicRecord, TopicResult
+from .metrics import CallLog, ClientMetrics
+from .models import DestroyResult, TopicRecord, TopicResult
+from .request_builder import (
+    creation_record,
+    creation_request,
+    destroy_request,
+    get_request,
+    modify_request,
+)
+from .request_path import DEFAULT_MAX_ANSWER_BYTES, RequestPath, pool_size_needed
 from .retry import THROTTLE_CODES, RetryPolicy, is_ambiguous, should_retry
+from .telemetry import Telemetry, telemetry_available
 from .usersig import DEFAULT_VALIDITY, GeneratedUserSig, StaticUserSig, UserSigSource
 from .validation import (
     check_account,
-    check_bool,
-    check_create_time,
-    check_group_id,
-    check_text,
-    check_topic_id,
-    check_topic_ids,
 )
-from .wire import from_wire, to_wire, wire_name
+from .wire import from_wire, to_wire
 
 if TYPE_CHECKING:
+    from opentelemetry.metrics import MeterProvider
+    from opentelemetry.trace import TracerProvider
+
+    from .bulk.export import ExportItem
     from .bulk.outcome import ImportOutcome
     from .bulk.record_checks import BulkCommand
 
@@ -71,14 +84,9 @@ A = TypeVar("A", bound=Answer)
 #: Per-attempt time-out: longer than the service's own 3 s.
 DEFAULT_TIMEOUT = 6.0
 
-#: Topic fields a get_topic ``response_filter`` may name.
-FILTERABLE_FIELDS = tuple(
-    field.name for field in attrs.fields(Topic) if field.name not in ("group_id", "topic_id")
-)
-
 
 @attrs.define
-class _CallState:
+class _CallState(CallLog):
     """What one call remembers across its attempts."""
 
     ambiguous: bool = False
@@ -96,24 +104,21 @@ class CreateOutcome:
     attempt whose answer was lost made the topic, or it existed before."""
 
 
-@attrs.define
-class ClientMetrics:
-    """Counters of one client, for progress displays and tests."""
-
-    requests: int = 0
-    """HTTP requests sent (attempts)."""
-    retries: int = 0
-    """Attempts that were retries of an earlier failed attempt."""
-    throttled: int = 0
-    """Answers that said the rate limit was exceeded (10006 and the like)."""
-
-
 class TopicClient:
     """An asyncio client for create, import, get, modify and destroy topic.
 
     Use it as ``async with TopicClient(...) as client:`` or call :meth:`aclose` when done.
     One client is meant to be shared by every task of an app: it holds one HTTP session
-    (keep-alive, pooled connections) and one rate limiter bucket per command.
+    (keep-alive, pooled connections) and one rate limiter bucket per command. It belongs to
+    the event loop it is first used in.
+
+    ``connection_limit`` (default None) caps the connection pool. By default the pool is
+    as large as the limits can need at any latency (for each command, its rate times
+    ``timeout``), so no call ever waits for a connection; connections are opened only as
+    the latency requires and closed after 30 s idle. Set it to hold fewer sockets (a small
+    file-descriptor limit, a proxy that allows few connections); throughput is then at most
+    ``connection_limit / latency`` calls per second for all commands together, and the
+    rate limit still holds exactly, since a call waits for a connection before its token.
     """
 
     def __init__(
@@ -134,7 +139,10 @@ class TopicClient:
         timeout: float = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         usersig_validity: int = DEFAULT_VALIDITY,
-        connection_limit: int = 100,
+        connection_limit: int | None = None,
+        max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
+        tracer_provider: TracerProvider | None = None,
+        meter_provider: MeterProvider | None = None,
     ) -> None:
         if not isinstance(sdkappid, int) or isinstance(sdkappid, bool) or sdkappid <= 0:
             raise ValidationError("sdkappid", f"sdkappid must be a positive int, got {sdkappid!r}")
@@ -173,17 +181,37 @@ class TopicClient:
         self.limiter: Limiter = (
             limiter if limiter is not None else LocalLimiter(rate_limit, adaptive=adaptive)
         )
-        self._session = session
-        self._owns_session = session is None
-        self._connection_limit = connection_limit
-        self._closed = False
+        _check_count("connection_limit", connection_limit, allow_none=True)
+        _check_count("max_answer_bytes", max_answer_bytes, allow_none=False)
         self.metrics = ClientMetrics()
+        self._path = RequestPath(
+            self.limiter,
+            timeout=self.timeout,
+            pool_size=connection_limit or self._pool_needed(rate_limit),
+            session=session,
+            max_answer_bytes=max_answer_bytes,
+            metrics=self.metrics,
+        )
+        self._telemetry = _telemetry(self, tracer_provider, meter_provider)
         self._urls = {
             command: str(URL(self.base_url + command_path(service, command)))
             for command, service in self.services.items()
         }
         self._query_sig = ""
         self._query_prefix = ""
+
+    def _pool_needed(self, rate_limit: float) -> int:
+        limit_of = getattr(self.limiter, "limit", None)
+        limits = [
+            float(limit_of(command)) if callable(limit_of) else float(rate_limit)
+            for command in self.services
+        ]
+        return pool_size_needed(limits, self.timeout)
+
+    @property
+    def connection_pool_size(self) -> int | None:
+        """Connections the pool may hold (None: a session passed in with no limit)."""
+        return self._path.pool_size
 
     @staticmethod
     def _base_url(base_url: str | None, region: str, backup: bool) -> str:
@@ -206,7 +234,7 @@ class TopicClient:
     # -- lifecycle -----------------------------------------------------------------------
 
     async def __aenter__(self) -> TopicClient:
-        self._ensure_session()
+        self._path.open()
         return self
 
     async def __aexit__(
@@ -219,26 +247,21 @@ class TopicClient:
 
     @property
     def closed(self) -> bool:
-        return self._closed
+        return self._path.closed
+
+    @property
+    def session(self) -> aiohttp.ClientSession | None:
+        """The HTTP session (None until the first call or ``async with``)."""
+        return self._path.session
 
     async def aclose(self) -> None:
         """Close the client: its own HTTP session and limiter (a session or limiter passed
         in is left open for its owner). Calls made afterwards raise ClientClosedError."""
-        if self._closed:
+        if self._path.closed:
             return
-        self._closed = True
-        if self._owns_session and self._session is not None:
-            await self._session.close()
+        await self._path.aclose()
         if self._owns_limiter:
             await self.limiter.aclose()
-
-    def _ensure_session(self) -> aiohttp.ClientSession:
-        if self._closed:
-            raise ClientClosedError("this TopicClient is closed")
-        if self._session is None:
-            connector = aiohttp.TCPConnector(limit=self._connection_limit, keepalive_timeout=30)
-            self._session = aiohttp.ClientSession(connector=connector)
-        return self._session
 
     # -- the five commands ---------------------------------------------------------------
 
@@ -258,18 +281,18 @@ class TopicClient:
         Without ``topic_id`` the service assigns one, and an attempt whose answer was lost
         is not re-sent (it raises :class:`OutcomeUnknownError`) so no duplicate is made.
         """
-        request = CreateTopicRequest(
-            **_creation_fields(
-                group_id,
-                topic_name,
-                topic_id,
-                from_account,
-                custom_string,
-                face_url,
-                notification,
-                introduction,
-            )
+        record = creation_record(
+            group_id,
+            topic_name,
+            topic_id,
+            None,
+            from_account,
+            custom_string,
+            face_url,
+            notification,
+            introduction,
         )
+        request = creation_request(record, "create_topic")
         return (await self.send_create("create_topic", request)).topic_id
 
     async def import_topic(
@@ -285,19 +308,18 @@ class TopicClient:
         introduction: str | None = None,
     ) -> str:
         """Import an existing topic (no webhooks; keeps ``create_time``); returns its ID."""
-        request = ImportTopicRequest(
-            **_creation_fields(
-                group_id,
-                topic_name,
-                topic_id,
-                from_account,
-                custom_string,
-                face_url,
-                notification,
-                introduction,
-            ),
-            create_time=_opt(create_time, check_create_time),
+        record = creation_record(
+            group_id,
+            topic_name,
+            topic_id,
+            create_time,
+            from_account,
+            custom_string,
+            face_url,
+            notification,
+            introduction,
         )
+        request = creation_request(record, "import_topic")
         return (await self.send_create("import_topic", request)).topic_id
 
     async def get_topic(
@@ -313,12 +335,11 @@ class TopicClient:
         ``from_account`` defaults to the client's admin identifier. ``response_filter``
         names :class:`Topic` fields to return (``["topic_name", "notification"]``).
         """
-        check_group_id(group_id)
-        request = GetTopicRequest(
-            group_id=group_id,
-            from_account=check_account(self.identifier if from_account is None else from_account),
-            topic_id_list=_opt(topic_ids, lambda v: check_topic_ids(v, group_id, allow_empty=True)),
-            response_filter=_opt(response_filter, _wire_filter),
+        request = get_request(
+            group_id,
+            self.identifier if from_account is None else from_account,
+            topic_ids,
+            response_filter,
         )
         answer = await self._call("get_topic", request, GetTopicAnswer, resend_safe=True)
         return answer.topic_and_self_info
@@ -336,32 +357,22 @@ class TopicClient:
         mute_all_member: bool | None = None,
     ) -> None:
         """Change a topic's profile: only the fields given are sent."""
-        request = ModifyTopicRequest(
-            group_id=check_group_id(group_id),
-            topic_id=check_topic_id(topic_id, group_id, custom=False),
-            topic_name=_opt(topic_name, lambda v: check_text("topic_name", v, required=True)),
-            from_account=_opt(from_account, check_account),
-            face_url=_opt_text("face_url", face_url),
-            notification=_opt_text("notification", notification),
-            introduction=_opt_text("introduction", introduction),
-            custom_string=_opt_text("custom_string", custom_string),
-            mute_all_member=_opt(mute_all_member, lambda v: check_bool(v, "mute_all_member")),
+        request = modify_request(
+            group_id,
+            topic_id,
+            topic_name=topic_name,
+            from_account=from_account,
+            face_url=face_url,
+            notification=notification,
+            introduction=introduction,
+            custom_string=custom_string,
+            mute_all_member=mute_all_member,
         )
-        changes = attrs.asdict(request, filter=lambda a, v: v is not None)
-        if set(changes) <= {"group_id", "topic_id", "from_account"}:
-            raise ValidationError(
-                "modify_topic",
-                "nothing to modify: give at least one of topic_name, face_url, notification, "
-                "introduction, custom_string, mute_all_member",
-            )
         await self._call("modify_topic", request, Answer, resend_safe=True)
 
     async def destroy_topic(self, group_id: str, topic_ids: Sequence[str]) -> list[DestroyResult]:
         """Delete topics (cannot be undone): one result per topic (110003: already deleted)."""
-        request = DestroyTopicRequest(
-            group_id=check_group_id(group_id),
-            topic_id_list=check_topic_ids(topic_ids, group_id),
-        )
+        request = destroy_request(group_id, topic_ids)
         answer = await self._call("destroy_topic", request, DestroyTopicAnswer, resend_safe=True)
         return answer.destroy_result_item
 
@@ -404,9 +415,26 @@ class TopicClient:
         re-sent; if the service then says the ID is in use (10021/10025), the earlier
         attempt made it, so that counts as success.
         """
-        self._ensure_session()
+        self._path.open()
         body = json.dumps(to_wire(request), ensure_ascii=False, separators=(",", ":")).encode()
         state = state or _CallState()
+        call = self._call_with_retries(
+            command, body, answer_type, resend_safe=resend_safe, custom_id=custom_id, state=state
+        )
+        if self._telemetry is None:
+            return await call
+        return await self._telemetry.observe(command, call, state)
+
+    async def _call_with_retries(
+        self,
+        command: str,
+        body: bytes,
+        answer_type: type[A],
+        *,
+        resend_safe: bool,
+        custom_id: str | None,
+        state: _CallState,
+    ) -> A:
         try:
             try:
                 data = await self._settled_attempt(command, body, state, custom_id)
@@ -415,16 +443,12 @@ class TopicClient:
                     raise
                 data = await self._retry(command, body, state, custom_id, resend_safe, first)
             return from_wire(data, answer_type, what=command)
-        except TransportError as exc:
-            if exc.sent and not resend_safe and not isinstance(exc, OutcomeUnknownError):
-                raise OutcomeUnknownError(
-                    f"{command}: {exc}; the request was sent but no answer came, so the topic "
-                    "may or may not exist. It was not re-sent, to avoid a duplicate: check "
-                    "with get_topic, or use a custom topic_id to make retries safe",
-                    command=command,
-                    status=exc.status,
-                ) from None
-            raise
+        except (TransportError, ApiError) as exc:
+            if resend_safe or not is_ambiguous(exc) or isinstance(exc, OutcomeUnknownError):
+                raise
+            unknown = _outcome_unknown(command, exc)
+            logger.warning("%s", unknown)
+            raise unknown from None
 
     async def _retry(
         self,
@@ -451,11 +475,18 @@ class TopicClient:
             before_sleep=self._before_retry(command),
             reraise=True,
         )
-        async for attempt in retrying:
-            with attempt:
-                if pending:
-                    raise pending.pop()
-                return await self._settled_attempt(command, body, state, custom_id)
+        attempts = 0
+        try:
+            async for attempt in retrying:
+                attempts += 1
+                with attempt:
+                    if pending:
+                        raise pending.pop()
+                    return await self._settled_attempt(command, body, state, custom_id)
+        except Exception as exc:
+            if should_retry(exc, resend_safe=resend_safe):
+                logger.warning("%s: giving up after %d attempts: %s", command, attempts, exc)
+            raise
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _settled_attempt(
@@ -475,7 +506,7 @@ class TopicClient:
             )
             state.in_use_after_ambiguity = True
             return {"ErrorCode": 0, "TopicId": custom_id}
-        except TransportError as exc:
+        except (TransportError, ApiError) as exc:
             if is_ambiguous(exc):
                 state.ambiguous = True
             raise
@@ -485,14 +516,14 @@ class TopicClient:
     ) -> dict[str, Any]:
         """One attempt; on 70001 (UserSig expired) renew it once and try once more."""
         try:
-            return await self._attempt(command, body)
+            return await self._attempt(command, body, state)
         except AuthError as exc:
             if exc.code != 70001 or state.renewed or not self._usersig.renewable:
                 raise
             state.renewed = True
             logger.info("%s: UserSig expired (70001): renewing it and trying once more", command)
             self._usersig.renew()
-            return await self._attempt(command, body)
+            return await self._attempt(command, body, state)
 
     def _url(self, command: str) -> URL:
         sig = self._usersig.current()
@@ -505,51 +536,9 @@ class TopicClient:
         query = self._query_prefix + str(random.getrandbits(32))
         return URL(f"{self._urls[command]}?{query}", encoded=True)
 
-    async def _attempt(self, command: str, body: bytes) -> dict[str, Any]:
-        """Exactly one HTTP request: take a token, send, decode. Raises the right error."""
-        session = self._ensure_session()
-        await self.limiter.acquire(command)
-        url = self._url(command)
-        self.metrics.requests += 1
-        try:
-            async with session.post(
-                url,
-                data=body,
-                headers={"Content-Type": "application/json"},
-                timeout=aiohttp.ClientTimeout(total=self.timeout),
-            ) as response:
-                raw = await response.read()
-                status = response.status
-        except aiohttp.ClientConnectorError as exc:
-            raise TransportError(
-                f"{command}: cannot connect to {url.host}:{url.port}: {_reason(exc)}",
-                command=command,
-                sent=False,
-            ) from None
-        except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):
-            raise TransportError(
-                f"{command}: no answer within {self.timeout:g} s", command=command, sent=True
-            ) from None
-        except aiohttp.ClientError as exc:
-            if self._closed:
-                raise ClientClosedError("this TopicClient was closed during the call") from None
-            raise TransportError(
-                f"{command}: connection failed: {type(exc).__name__}: {_reason(exc)}",
-                command=command,
-                sent=True,
-            ) from None
-        except RuntimeError:
-            if self._closed or session.closed:
-                raise ClientClosedError("this TopicClient was closed during the call") from None
-            raise
-        if status != 200:
-            raise TransportError(
-                f"{command}: HTTP {status} from {url.host} (a gateway or network answer, "
-                f"not the service's JSON)",
-                command=command,
-                status=status,
-                sent=True,
-            )
+    async def _attempt(self, command: str, body: bytes, state: _CallState) -> dict[str, Any]:
+        """Exactly one HTTP request (see :class:`RequestPath`), then its answer decoded."""
+        raw = await self._path.send(command, self._url(command), body, state)
         try:
             data = decode_answer(raw, command)
         except Exception as exc:
@@ -557,6 +546,7 @@ class TopicClient:
             if code is not None:
                 if code in THROTTLE_CODES:
                     self.metrics.throttled += 1
+                    state.throttled += 1
                 self.limiter.feedback(command, throttled=code in THROTTLE_CODES)
             raise
         self.limiter.feedback(command, throttled=False)
@@ -567,7 +557,7 @@ class TopicClient:
             self.metrics.retries += 1
             exc = state.outcome.exception() if state.outcome else None
             wait = state.next_action.sleep if state.next_action else 0.0
-            logger.warning(
+            logger.info(
                 "%s: attempt %d failed (%s); retrying in %.2f s",
                 command,
                 state.attempt_number,
@@ -599,6 +589,25 @@ class TopicClient:
 
         return import_topics(self, records, concurrency, command, **options)
 
+    def export_topics(
+        self,
+        group_ids: Iterable[str],
+        *,
+        group_map: Mapping[str, str] | None = None,
+        concurrency: int = 4,
+    ) -> AsyncIterator[ExportItem]:
+        """Every topic of ``group_ids`` as records of the import format: one
+        :class:`~tim_topics.bulk.export.ExportItem` per topic (see
+        :func:`tim_topics.bulk.export.export_topics`)::
+
+            async for item in client.export_topics([group_id]):
+                if item.record is not None:
+                    print(record_line(item.record))
+        """
+        from .bulk.export import export_topics
+
+        return export_topics(self, group_ids, group_map=group_map, concurrency=concurrency)
+
     # -- information -----------------------------------------------------------------------
 
     def effective_rate(self, command: str) -> float:
@@ -606,55 +615,43 @@ class TopicClient:
         return self.limiter.effective_rate(command)
 
 
-def _reason(exc: BaseException) -> str:
-    """An exception's text with anything that looks like a URL query removed (it would hold
-    the UserSig)."""
-    text = str(exc)
-    return text.split("?", 1)[0] if "?" in text else text
+def _outcome_unknown(command: str, exc: TransportError | ApiError) -> OutcomeUnknownError:
+    """The error of a create/import without a custom ID whose last attempt may have been
+    done by the service: it says so once, with the cause, and is not re-sent."""
+    cause = str(exc).removeprefix(f"{command}: ")
+    kind = UndecodedOutcomeError if isinstance(exc, DecodeError) else OutcomeUnknownError
+    return kind(
+        f"{command}: {cause}; the request reached the service but its outcome is unknown, "
+        "so the topic may or may not exist. It was not re-sent, to avoid a duplicate: check "
+        "with get_topic, or use a custom topic_id to make retries safe",
+        command=command,
+        status=exc.status if isinstance(exc, TransportError) else None,
+    )
 
 
-def _creation_fields(
-    group_id: str,
-    topic_name: str,
-    topic_id: str | None,
-    from_account: str | None,
-    custom_string: str | None,
-    face_url: str | None,
-    notification: str | None,
-    introduction: str | None,
-) -> dict[str, Any]:
-    """The checked fields create_topic and import_topic share."""
-    return {
-        "group_id": check_group_id(group_id),
-        "topic_name": check_text("topic_name", topic_name, required=True),
-        "topic_id": _opt(topic_id, lambda v: check_topic_id(v, group_id, custom=True)),
-        "from_account": _opt(from_account, check_account),
-        "custom_string": _opt_text("custom_string", custom_string),
-        "face_url": _opt_text("face_url", face_url),
-        "notification": _opt_text("notification", notification),
-        "introduction": _opt_text("introduction", introduction),
-    }
+def _telemetry(
+    client: TopicClient,
+    tracer_provider: TracerProvider | None,
+    meter_provider: MeterProvider | None,
+) -> Telemetry | None:
+    """OpenTelemetry spans and metrics when the API is installed; None (nothing imported,
+    nothing done) otherwise."""
+    if tracer_provider is None and meter_provider is None and not telemetry_available():
+        return None
+    from . import __version__
+
+    return Telemetry(
+        version=__version__,
+        host=URL(client.base_url).host or "",
+        effective_rate=client.effective_rate,
+        commands=tuple(client.services),
+        tracer_provider=tracer_provider,
+        meter_provider=meter_provider,
+    )
 
 
-def _opt(value: Any, check: Any) -> Any:
-    return None if value is None else check(value)
-
-
-def _opt_text(field: str, value: str | None) -> str | None:
-    return None if value is None else check_text(field, value)
-
-
-def _wire_filter(names: Sequence[str]) -> list[str]:
-    if isinstance(names, (str, bytes)):
-        raise ValidationError(
-            "response_filter", "response_filter must be a list of Topic field names, not a str"
-        )
-    wire = []
-    for name in names:
-        if name not in FILTERABLE_FIELDS:
-            raise ValidationError(
-                "response_filter",
-                f"response_filter: {name!r} is not a Topic field; choose from {', '.join(FILTERABLE_FIELDS)}",
-            )
-        wire.append(wire_name(Topic, name))
-    return wire
+def _check_count(field: str, value: int | None, *, allow_none: bool) -> None:
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError(field, f"{field} is {value!r}, it must be a whole number from 1")

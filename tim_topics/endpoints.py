@@ -31,7 +31,8 @@ SERVICE_RATE_LIMIT: Final = 200
 #: The service's own time-out for one REST call, seconds.
 SERVICE_TIMEOUT: Final = 3.0
 
-#: Region name -> (primary domain, backup domain for DNS trouble).
+#: Region name -> (primary domain, backup domain for DNS trouble). From the vendor's
+#: REST API overview pages; Riyadh is listed on the newer overview pages only.
 REGION_DOMAINS: Final[Mapping[str, tuple[str, str]]] = {
     "china": ("console.tim.qq.com", "adminapi.my-imcloud.com"),
     "singapore": ("adminapisgp.im.qcloud.com", "adminapisgp.my-imcloud.com"),
@@ -41,6 +42,7 @@ REGION_DOMAINS: Final[Mapping[str, tuple[str, str]]] = {
     "mumbai": ("adminapiind.im.qcloud.com", "adminapiind.my-imcloud.com"),
     "silicon-valley": ("adminapiusa.im.qcloud.com", "adminapiusa.my-imcloud.com"),
     "jakarta": ("adminapiidn.im.qcloud.com", "adminapiidn.my-imcloud.com"),
+    "riyadh": ("adminapiksa.im.qcloud.com", "adminapiksa.my-imcloud.com"),
 }
 
 

@@ -13,6 +13,21 @@ from collections.abc import Mapping
 class TimTopicsError(Exception):
     """The base of everything tim_topics raises."""
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Exceptions pickle as ``cls(*args)``, which fails for keyword-only arguments and
+        # loses attributes: rebuild from args and attributes instead, so errors can cross
+        # process boundaries (multiprocessing, concurrent.futures) whole.
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
+
+
+def _rebuild(
+    cls: type[TimTopicsError], args: tuple[object, ...], state: dict[str, object]
+) -> TimTopicsError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 class ValidationError(TimTopicsError, ValueError):
     """Bad input found before any request was sent.
@@ -29,6 +44,11 @@ class ValidationError(TimTopicsError, ValueError):
 
 class ClientClosedError(TimTopicsError, RuntimeError):
     """The client was closed: no further call can be made with it."""
+
+
+class WrongEventLoopError(TimTopicsError, RuntimeError):
+    """The client was used from an event loop other than the one it belongs to (the loop
+    it was first used in): make one client per event loop."""
 
 
 class TransportError(TimTopicsError):
@@ -66,9 +86,6 @@ class ApiError(TimTopicsError):
         self.code = code
         self.info = info
         self.command = command
-
-    def __reduce__(self) -> tuple[type[ApiError], tuple[int, str, str | None]]:
-        return (type(self), (self.code, self.info, self.command))
 
 
 class RateLimitedError(ApiError):
@@ -118,6 +135,11 @@ class SecurityCheckError(ApiError):
 class OutcomeUnknownError(TransportError):
     """A create or import may or may not have taken effect (the request was sent, no answer
     came), and it was not re-sent because that could make a duplicate."""
+
+
+class UndecodedOutcomeError(OutcomeUnknownError, DecodeError):
+    """A create or import was answered, but the answer could not be decoded (too large,
+    not JSON): the topic may or may not exist, and it was not re-sent."""
 
 
 _FAMILIES: Mapping[int, type[ApiError]] = {

@@ -80,9 +80,9 @@ class Limiter(Protocol):
 class _CommandBudget:
     """The bucket of one command, and its adaptive rate when there is one."""
 
-    def __init__(self, limit: float, *, adaptive: bool) -> None:
+    def __init__(self, limit: float, *, adaptive: bool, command: str = "") -> None:
         self.burst, self.max_rate = bucket_shape(limit)
-        self.aimd = AimdRate(self.max_rate) if adaptive else None
+        self.aimd = AimdRate(self.max_rate, name=command) if adaptive else None
         self.answered_ok = RecentCount()
         self._rate = self.max_rate
         self._bucket = AsyncLimiter(self.burst, self.burst / self._rate)
@@ -159,7 +159,7 @@ class LocalLimiter:
         budget = self._budgets.get(command)
         if budget is None:
             budget = self._budgets[command] = _CommandBudget(
-                self.limit(command), adaptive=self.adaptive
+                self.limit(command), adaptive=self.adaptive, command=command
             )
         return budget
 

@@ -10,6 +10,9 @@ from datetime import datetime
 
 import attrs
 
+from .errors import ValidationError
+from .validation import COMMUNITY_PREFIX, TOPIC_ID_MAX_BYTES, TOPIC_MARK
+
 
 @attrs.frozen(kw_only=True)
 class Topic:
@@ -111,3 +114,37 @@ class TopicRecord:
     """The topic's notice, at most 300 UTF-8 bytes."""
     introduction: str | None = None
     """The topic's introduction, at most 240 UTF-8 bytes."""
+
+
+def check_source_topic_id(value: object, field: str = "source_topic_id") -> str:
+    """A topic ID of another app: ``@TGS#_...@TOPIC#_...``, printable ASCII, at most 96
+    bytes (it goes on a line of the ID map, so it cannot hold a tab or a line break)."""
+    if not isinstance(value, str):
+        raise ValidationError(field, f"{field} must be a str, not {type(value).__name__}")
+    if not all(" " <= char <= "~" for char in value):
+        raise ValidationError(field, f"{field} must be printable ASCII (0x20-0x7e)")
+    if len(value) > TOPIC_ID_MAX_BYTES:
+        raise ValidationError(
+            field, f"{field} is {len(value)} bytes, the limit is {TOPIC_ID_MAX_BYTES}"
+        )
+    if not value.startswith(COMMUNITY_PREFIX) or TOPIC_MARK not in value:
+        raise ValidationError(
+            field,
+            f"{field} {value!r} is not a topic ID (GroupId + '@TOPIC#_' + part, the group "
+            "ID starting with '@TGS#_')",
+        )
+    return value
+
+
+def _check_source_topic_id(_: object, __: attrs.Attribute[str], value: str) -> None:
+    check_source_topic_id(value)
+
+
+@attrs.frozen(kw_only=True)
+class SourcedTopicRecord(TopicRecord):
+    """A :class:`TopicRecord` exported from another app (``tim-topics export``): it also
+    carries the topic's ID there, which is never sent. An import reports the topic's new ID
+    for it, so an ID map (``source ID -> new ID``) can re-point what referred to it."""
+
+    source_topic_id: str = attrs.field(validator=_check_source_topic_id)
+    """The topic's ID in the app it was exported from (``SourceTopicId`` in files)."""

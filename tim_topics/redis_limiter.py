@@ -50,11 +50,11 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from .adaptive import AimdRate
 from .errors import TimTopicsError, ValidationError
 from .limiter import LocalLimiter, bucket_shape
+from .redaction import misread_credentials, redact_url, scrub, url_secrets
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -114,34 +114,30 @@ class LimiterUnavailableError(TimTopicsError):
     """The shared limiter's Redis could not be used (unreachable, refused, or failed)."""
 
 
-def redact_url(url: str) -> str:
-    """``url`` with its password (in the authority or a ``password=`` query) as ``***``.
-
-    A user part without a colon is hidden too: some write the password there.
-    """
-    parts = urlsplit(url)
-    shown = url
-    userinfo, at, hostport = parts.netloc.rpartition("@")
-    if at:
-        user, colon, _ = userinfo.partition(":")
-        hidden = f"{user}:***" if colon else "***"
-        shown = shown.replace(f"//{parts.netloc}", f"//{hidden}@{hostport}", 1)
-    if "password" in parts.query.lower():
-        pairs = parse_qsl(parts.query, keep_blank_values=True)
-        query = urlencode(
-            [(k, "***" if k.lower() == "password" else v) for k, v in pairs], safe="*"
-        )
-        shown = shown.replace(f"?{parts.query}", f"?{query}", 1)
-    return shown
+def redis_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be used as a Redis URL, or None. The reason never shows the
+    URL's password: a password with raw ``/ ? # @`` is refused (URL parsers would take
+    part of it for the host, port or path), and redis-py's own complaint is scrubbed."""
+    reason = misread_credentials(url)
+    if reason is not None:
+        return reason
+    try:
+        from redis.asyncio.connection import parse_url
+    except ImportError:  # RedisLimiter says what to install
+        return None
+    try:
+        parse_url(url)
+    except ValueError as exc:
+        return scrub(str(exc), url_secrets(url))
+    return None
 
 
-def _url_secrets(url: str) -> list[str]:
-    """The parts of ``url`` that :func:`redact_url` hides, to scrub them from messages."""
-    parts = urlsplit(url)
-    userinfo, at, _ = parts.netloc.rpartition("@")
-    secrets = [userinfo.partition(":")[2] or userinfo] if at else []
-    secrets += [v for k, v in parse_qsl(parts.query) if k.lower() == "password"]
-    return sorted({s for s in secrets if s}, key=len, reverse=True)
+def check_redis_url(url: str, *, field: str = "redis_url") -> None:
+    """Raise :class:`ValidationError` (naming ``field``, showing the URL redacted) when
+    :func:`redis_url_problem` finds one."""
+    problem = redis_url_problem(url)
+    if problem is not None:
+        raise ValidationError(field, f"{field} {redact_url(url)} is not usable: {problem}")
 
 
 class _SharedBudget:
@@ -150,7 +146,7 @@ class _SharedBudget:
     def __init__(self, key_prefix: str, command: str, limit: float, *, adaptive: bool) -> None:
         self.keys = (f"{key_prefix}:{command}", f"{key_prefix}:{command}:ok")
         self.burst, self.max_rate = bucket_shape(limit)
-        self.aimd = AimdRate(self.max_rate) if adaptive else None
+        self.aimd = AimdRate(self.max_rate, name=command) if adaptive else None
         self.lock = asyncio.Lock()
         self.ok_unreported = 0
         self.ok_last_second = 0
@@ -228,8 +224,9 @@ class RedisLimiter:
             raise ValidationError(
                 "max_connections", f"max_connections is {max_connections}, it must be >= 1"
             )
+        check_redis_url(redis_url)
         self.redis_url = redact_url(redis_url)
-        self._url_secrets = _url_secrets(redis_url)
+        self._url_secrets = url_secrets(redis_url)
         self.key_prefix = key_prefix
         self.adaptive = adaptive
         self.fallback_divisor = fallback_divisor
@@ -244,6 +241,8 @@ class RedisLimiter:
             )
         except ValueError as exc:
             message = self._scrub(str(exc).replace(redis_url, self.redis_url))
+            if self._url_secrets:  # its text may quote a piece of the password: say less
+                message = "redis-py refused it"
             raise ValidationError(
                 "redis_url", f"redis_url {self.redis_url} is not usable: {message}"
             ) from None
@@ -326,9 +325,7 @@ class RedisLimiter:
         return self._fallback
 
     def _scrub(self, text: str) -> str:
-        for secret in self._url_secrets:
-            text = text.replace(secret, "***")
-        return text
+        return scrub(text, self._url_secrets)
 
     def feedback(self, command: str, *, throttled: bool) -> None:
         """Count an answer; a throttled one may cut this process's rate (with ``adaptive``)."""

@@ -2,8 +2,10 @@
 
 Retried: the service's passing faults and throttling (10002, 10006, 60007, 60008, 60011,
 60018, 60019) and transport failures. A transport failure after the request was sent is
-*ambiguous* (the service may have acted): it is retried only when re-sending cannot make
-a duplicate, i.e. never for a create or import without a custom topic ID.
+*ambiguous* (the service may have acted), and so is 60008 ("service request timed out":
+the service may have done the work before its time-out): an ambiguous failure is retried
+only when re-sending cannot make a duplicate, i.e. never for a create or import without a
+custom topic ID. 10002 (an internal error before the work) stays retried for every call.
 """
 
 from __future__ import annotations
@@ -17,10 +19,15 @@ from .errors import ApiError, TransportError, ValidationError
 
 RETRYABLE_CODES: Final = frozenset({10002, 10006, 60007, 60008, 60011, 60018, 60019})
 THROTTLE_CODES: Final = frozenset({10006, 60007, 60011, 60018, 60019})
+#: Error answers after which the service may have done the work (60008: it timed out).
+AMBIGUOUS_CODES: Final = frozenset({60008})
 
 
 def is_ambiguous(error: BaseException) -> bool:
-    """A transport failure after which the service may have done the work."""
+    """A failure after which the service may have done the work: a transport failure once
+    the request was sent, or an answer that says the service timed out."""
+    if isinstance(error, ApiError):
+        return error.code in AMBIGUOUS_CODES
     return isinstance(error, TransportError) and error.sent
 
 
@@ -30,6 +37,8 @@ def should_retry(error: BaseException, *, resend_safe: bool) -> bool:
     ``resend_safe`` is False for a create/import without a custom topic ID: sending it
     again after an ambiguous failure could create the topic twice.
     """
+    if is_ambiguous(error) and not resend_safe:
+        return False
     if isinstance(error, ApiError):
         return error.code in RETRYABLE_CODES
     if isinstance(error, TransportError):

@@ -16,6 +16,22 @@ from TLSSigAPIv2 import TLSSigAPIv2
 DEFAULT_VALIDITY = 7 * 86400
 #: Renew once this share of the validity is used up (so well before expiry).
 RENEW_AT = 0.75
+#: The signing method's names across builds of the TLSSigAPIv2 package: the PyPI build has
+#: ``gen_sig``, the upstream source renamed it ``genUserSig`` (same arguments).
+SIGNING_METHODS = ("gen_sig", "genUserSig")
+
+
+def signing_method(api: object) -> Callable[[str, int], str]:
+    """``api``'s method that makes a UserSig from (identifier, validity in seconds),
+    whichever of :data:`SIGNING_METHODS` this build of the package has."""
+    for name in SIGNING_METHODS:
+        method = getattr(api, name, None)
+        if callable(method):
+            return method  # type: ignore[no-any-return]
+    raise TypeError(
+        f"the installed TLSSigAPIv2 has none of {', '.join(SIGNING_METHODS)}: "
+        "install the TLSSigAPIv2 package from PyPI"
+    )
 
 
 class UserSigSource(Protocol):
@@ -54,7 +70,7 @@ class StaticUserSig:
 
 
 class GeneratedUserSig:
-    """UserSigs made by ``TLSSigAPIv2.gen_sig`` from the secret key, cached and renewed
+    """UserSigs made by ``TLSSigAPIv2`` (``gen_sig`` or ``genUserSig``) from the secret key, cached and renewed
     once :data:`RENEW_AT` of their validity has passed (never one per request)."""
 
     renewable = True
@@ -77,7 +93,7 @@ class GeneratedUserSig:
         self._identifier = identifier
         self._validity = validity
         self._clock = clock
-        self.__api = TLSSigAPIv2(sdkappid, secret_key)
+        self.__sign = signing_method(TLSSigAPIv2(sdkappid, secret_key))
         self.__usersig = ""
         self._renew_after = float("-inf")
         self.generated = 0
@@ -90,7 +106,7 @@ class GeneratedUserSig:
 
     def renew(self) -> None:
         issued = self._clock()
-        sig: str = self.__api.gen_sig(self._identifier, self._validity)
+        sig: str = self.__sign(self._identifier, self._validity)
         self.__usersig = sig
         self._renew_after = issued + self._validity * RENEW_AT
         self.generated += 1

@@ -77,6 +77,35 @@ _VALUE_HOOKS: Final[dict[str, tuple[Callable[[Any, Any], Any], Callable[[Any], A
 }
 
 
+def _shut_up_all_flag(value: Any) -> str:
+    if type(value) is int and value in (0, 1):
+        return "On" if value else "Off"
+    raise ValueError(f"ShutUpAllFlag: expected 0 or 1, got {value!r}")
+
+
+#: Per-class stand-ins read when a documented field is absent: (field, stand-in, to the
+#: documented value). A peer SDK reads a topic's mute flag as ``ShutUpAllFlag`` (0/1), so
+#: an answer carrying that instead of ``MuteAllMember`` keeps its flag.
+_STAND_INS: Final[dict[type, tuple[tuple[str, str, Callable[[Any], Any]], ...]]] = {
+    Topic: (("MuteAllMember", "ShutUpAllFlag", _shut_up_all_flag),),
+}
+
+
+def _with_stand_ins(cls: type, hook: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    stand_ins = [entry for klass in cls.__mro__ for entry in _STAND_INS.get(klass, ())]
+    if not stand_ins:
+        return hook
+
+    def structure(value: Any, target: Any) -> Any:
+        if isinstance(value, dict):
+            for name, stand_in, convert in stand_ins:
+                if value.get(name) is None and value.get(stand_in) is not None:
+                    value = {**value, name: convert(value[stand_in])}
+        return hook(value, target)
+
+    return structure
+
+
 def register_wire_names(cls: type, names: Mapping[str, str]) -> None:
     """Give ``cls`` its own wire names for some fields (before its first conversion)."""
     _CLASS_NAMES.setdefault(cls, {}).update(names)
@@ -139,7 +168,10 @@ def make_converter() -> cattrs.Converter:
         converter.register_structure_hook(kind, _strict(kind))
     converter.register_structure_hook_factory(
         attrs.has,
-        lambda cl: _typed(dict, make_dict_structure_fn(cl, converter, **_overrides(cl))),
+        lambda cl: _typed(
+            dict,
+            _with_stand_ins(cl, make_dict_structure_fn(cl, converter, **_overrides(cl))),
+        ),
     )
     converter.register_structure_hook_factory(
         _is_list,

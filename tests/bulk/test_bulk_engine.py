@@ -26,7 +26,7 @@ from tim_topics import (
     TopicRecord,
     ValidationError,
 )
-from tim_topics.bulk import Journal, JournalMismatchError, import_topics
+from tim_topics.bulk import Journal, JournalMismatchError, TopicIdConflictError, import_topics
 from tim_topics.bulk.journal import digest
 from tim_topics.emulator import Emulator
 
@@ -138,11 +138,30 @@ async def test_create_command_sends_create_topic(emu: Emulator, client: TopicCli
 
 async def test_a_custom_id_already_there_is_exists(emu: Emulator, client: TopicClient) -> None:
     record = make_record(7, custom=True)
-    await client.import_topic(GROUP, "someone else's", topic_id=record.topic_id)
+    assert record.topic_id is not None and record.create_time is not None
+    await client.import_topic(
+        GROUP,
+        record.topic_name,
+        topic_id=record.topic_id,
+        create_time=record.create_time,
+        introduction=record.introduction,
+    )
     [outcome] = await collect(client, [record])
     assert outcome.status == "exists"
     assert outcome.topic_id == record.topic_id
     assert outcome.error is None
+
+
+async def test_a_custom_id_in_use_by_another_topic_is_a_conflict(
+    emu: Emulator, client: TopicClient
+) -> None:
+    record = make_record(7, custom=True)
+    await client.import_topic(GROUP, "theirs", topic_id=record.topic_id)
+    [outcome] = await collect(client, [record])
+    assert outcome.status == "failed"
+    assert isinstance(outcome.error, TopicIdConflictError)
+    assert outcome.error.fields == ["TopicName", "CreateTime", "Introduction"]
+    assert "TopicName ('theirs' there, 'topic 7' here)" in str(outcome.error)
 
 
 async def test_a_custom_id_whose_answer_was_lost_is_exists(
@@ -199,7 +218,8 @@ async def test_an_unreadable_group_leaves_the_outcome_unknown(
     emu.fail_next("get_topic", kind="http_502", times=100)
     journal = tmp_path / "journal"
     [outcome] = await collect(client, [make_record(12)], journal=journal)
-    assert outcome.status == "failed"
+    assert outcome.status == "unknown"
+    assert not outcome.ok
     assert isinstance(outcome.error, OutcomeUnknownError)
     assert "outcome is unknown" in str(outcome.error)
     assert len(emu.topics(GROUP)) == 1
@@ -243,7 +263,9 @@ async def test_pending_rows_of_a_dead_run_are_settled_first(
     with Journal.open(path) as book:  # a run that died with both requests in flight
         for index, record in enumerate((made, absent)):
             await book.note_pending(index, digest=digest(repr(record).encode()), noted_at=1e9)
-    await client.import_topic(GROUP, made.topic_name, create_time=made.create_time)
+    await client.import_topic(
+        GROUP, made.topic_name, create_time=made.create_time, introduction=made.introduction
+    )
     outcomes = sorted(await collect(client, [made, absent], journal=path), key=lambda o: o.index)
     assert [o.status for o in outcomes] == ["imported", "imported"]
     assert calls(emu, "import_topic") == 2  # the direct import and the absent record only

@@ -10,12 +10,14 @@ import pytest
 
 from tim_topics import TopicRecord
 from tim_topics.bulk.inputs import (
+    MAX_LINE_BYTES,
     InputFormatError,
     count_records,
     csv_header,
     input_format,
     read_records,
 )
+from tim_topics.models import SourcedTopicRecord
 
 GROUP = "@TGS#_@TGS#cQVLVHIM62CJ"
 
@@ -157,3 +159,206 @@ def test_an_unknown_csv_column_stops_before_any_record(tmp_path: Path) -> None:
 def test_a_missing_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputFormatError, match="cannot read"):
         list(read_records(tmp_path / "nope.jsonl"))
+
+
+# -- any line is a bad line, not a crash ------------------------------------------------------
+
+
+def good(name: str = "ok") -> bytes:
+    return line(GroupId=GROUP, TopicName=name)
+
+
+def errors_by_line(path: Path) -> dict[int, str | None]:
+    entries = list(read_records(path))
+    assert count_records(path) == len(entries)
+    assert [entry.index for entry in entries] == list(range(len(entries)))
+    return {entry.line: entry.error for entry in entries}
+
+
+def test_deep_nesting_is_a_bad_line_and_reading_goes_on(tmp_path: Path) -> None:
+    nested_value = b'{"GroupId": "' + GROUP.encode() + b'", "CustomString": '
+    nested_value += b"[" * 50_000 + b"]" * 50_000 + b"}\n"
+    path = tmp_path / "topics.jsonl"
+    path.write_bytes(good("a") + b"[" * 200_000 + b"\n" + nested_value + good("b"))
+    errors = errors_by_line(path)
+    assert errors[1] is None and errors[4] is None
+    assert errors[2] == errors[3]
+    assert errors[2] is not None and "nested too deeply" in errors[2]
+
+
+def test_a_huge_line_is_a_bad_line_read_in_bounded_memory(tmp_path: Path) -> None:
+    huge = b'{"GroupId": "' + GROUP.encode() + b'", "TopicName": "' + b"x" * 3_000_000 + b'"}\n'
+    path = tmp_path / "topics.jsonl"
+    path.write_bytes(good("a") + huge + good("b"))
+    entries = list(read_records(path))
+    assert [entry.line for entry in entries] == [1, 2, 3]
+    assert entries[1].error == (
+        f"the line is {len(huge):,} bytes, over the limit of {MAX_LINE_BYTES:,} "
+        "(a record is a few KB at most)"
+    )
+    assert len(entries[1].raw) == MAX_LINE_BYTES  # only the head is kept
+    assert entries[2].record is not None and entries[2].record.topic_name == "b"
+    assert count_records(path) == 3
+
+
+def test_a_truncated_line_names_the_column_where_it_ends(tmp_path: Path) -> None:
+    cut = good("truncated")[:-8] + b"\n"  # {"GroupId": "...", "TopicName": "trun
+    no_brace = good("x")[:-2] + b"\r\n"  # the closing brace is missing
+    path = tmp_path / "topics.jsonl"
+    path.write_bytes(cut + no_brace)
+    errors = errors_by_line(path)
+    start = cut.index(b'"trun') + 1
+    assert errors[1] == (
+        f"not valid JSON: Unterminated string starting at column {start} "
+        "(the line ends early: was it cut short?)"
+    )
+    end = len(no_brace.rstrip()) + 1
+    assert errors[2] == (
+        f"not valid JSON: Expecting ',' delimiter at column {end} "
+        "(the line ends early: was it cut short?)"
+    )
+
+
+def test_invalid_utf8_is_reported_at_its_character_column(tmp_path: Path) -> None:
+    raw = b'{"GroupId": "' + GROUP.encode() + b'", "TopicName": "\xe5\x85\xac\xff"}\n'
+    path = tmp_path / "topics.jsonl"
+    path.write_bytes(raw)
+    column = len(raw[: raw.index(b"\xff")].decode()) + 1
+    assert errors_by_line(path) == {1: f"not valid UTF-8 (byte 0xff at column {column})"}
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        ("\ufeff".encode("utf-16-le") + good().decode().encode("utf-16-le"), "UTF-16LE"),
+        (good().decode().encode("utf-16-be"), "UTF-16BE"),
+        (good().decode().encode("utf-16-le"), "UTF-16LE"),
+        ("\ufeff".encode("utf-32-le") + good().decode().encode("utf-32-le"), "UTF-32LE"),
+    ],
+)
+def test_a_file_in_another_encoding_is_refused_with_the_conversion(
+    tmp_path: Path, data: bytes, encoding: str
+) -> None:
+    for name in ("topics.jsonl", "topics.csv"):
+        path = tmp_path / name
+        path.write_bytes(data)
+        expected = f"line 1: the file is {encoding}, .* iconv -f {encoding} -t UTF-8 {name}"
+        with pytest.raises(InputFormatError, match=expected):
+            count_records(path)
+        with pytest.raises(InputFormatError, match=expected):
+            next(read_records(path))
+
+
+def test_a_bom_on_a_later_line_is_not_data(tmp_path: Path) -> None:
+    path = tmp_path / "topics.jsonl"
+    path.write_bytes(good("a") + b"\xef\xbb\xbf" + good("b"))
+    assert errors_by_line(path) == {1: None, 2: None}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'[\n  {"GroupId": "' + GROUP.encode() + b'", "TopicName": "a"}\n]\n',
+        b'[{"GroupId": "' + GROUP.encode() + b'", "TopicName": "a"}]\n',
+        b'\n[{"TopicName": "a"},\n{"TopicName": "b"}]\n',
+        b"[]",
+    ],
+)
+def test_a_json_array_file_gets_the_command_that_converts_it(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "topics.json"
+    path.write_bytes(data)
+    hint = r"the file is one JSON array, but JSON Lines is expected.*jq -c '\.\[\]' topics\.json"
+    with pytest.raises(InputFormatError, match=hint):
+        count_records(path)
+    with pytest.raises(InputFormatError, match=hint):
+        list(read_records(path))
+
+
+def test_pretty_printed_json_gets_the_command_that_converts_it(tmp_path: Path) -> None:
+    path = tmp_path / "topics.jsonl"
+    path.write_bytes(b'{\n  "GroupId": "' + GROUP.encode() + b'",\n  "TopicName": "a"\n}\n')
+    with pytest.raises(InputFormatError, match=r"pretty-printed JSON.*jq -c \. topics\.jsonl"):
+        list(read_records(path))
+
+
+def test_an_array_line_among_records_is_just_a_bad_line(tmp_path: Path) -> None:
+    path = tmp_path / "topics.jsonl"
+    path.write_bytes(b"[1, 2]\n" + good())
+    assert errors_by_line(path) == {1: "a line must hold one JSON object, not an array", 2: None}
+
+
+def test_odd_values_are_bad_lines_with_short_reasons(tmp_path: Path) -> None:
+    path = tmp_path / "topics.jsonl"
+    path.write_bytes(
+        b'{"GroupId": "'
+        + GROUP.encode()
+        + b'", "TopicName": '
+        + b"1" * 5000
+        + b"}\n"
+        + line(GroupId=GROUP, TopicName=["a"])
+        + line(GroupId="@TGS#_" + "g" * 500_000, TopicName="a")
+        + line(GroupId=GROUP, TopicName="a", Type=[[["x"]]])
+        + line(GroupId=GROUP, TopicName="a", **{"K" * 10_000: 1})
+        + line(GroupId=GROUP, TopicName="a", CreateTime=1.5)
+        + b'{"GroupId": "'
+        + GROUP.encode()
+        + b'", "TopicName": "\\ud800"}\n'
+    )
+    errors = errors_by_line(path)
+    assert errors[1] == "not a record: a number has over 4300 digits"
+    assert errors[2] == "TopicName must be a string, not an array"
+    assert errors[3] == "GroupId is 500006 bytes, the limit is 47"
+    assert errors[4] == "Type must be 'Community' (the only type with topics), not an array"
+    assert errors[5] is not None and len(errors[5]) < 400 and "unknown key 'KKK" in errors[5]
+    assert errors[6] == "CreateTime must be an integer (Unix seconds), not float"
+    assert errors[7] is not None and "TopicName is not valid UTF-8" in errors[7]
+
+
+def test_source_topic_id_makes_a_sourced_record(tmp_path: Path) -> None:
+    source = "@TGS#_@TGS#cOLD@TOPIC#_@TOPIC#cRTE3HIM62C5"
+    path = tmp_path / "topics.jsonl"
+    path.write_bytes(
+        line(GroupId=GROUP, TopicName="a", SourceTopicId=source)
+        + line(GroupId=GROUP, TopicName="b", SourceTopicId="nope")
+        + line(GroupId=GROUP, TopicName="c", SourceTopicId="@TGS#_x@TOPIC#_" + "y" * 100)
+    )
+    first, second, third = read_records(path)
+    assert first.record == SourcedTopicRecord(
+        group_id=GROUP, topic_name="a", source_topic_id=source
+    )
+    assert second.error is not None and second.error.startswith(
+        "SourceTopicId 'nope' is not a topic ID"
+    )
+    assert third.error == "SourceTopicId is 115 bytes, the limit is 96"
+
+
+def test_csv_rows_with_a_huge_line_are_bad_and_reading_goes_on(tmp_path: Path) -> None:
+    path = tmp_path / "topics.csv"
+    path.write_bytes(
+        b"GroupId,TopicName,SourceTopicId\n"
+        + GROUP.encode()
+        + b",a,\n"
+        + GROUP.encode()
+        + b',"'
+        + b"x" * (MAX_LINE_BYTES + 10)
+        + b'",\n'
+        + GROUP.encode()
+        + b",b,\n"
+    )
+    entries = list(read_records(path))
+    assert [entry.line for entry in entries] == [2, 3, 4]
+    assert entries[1].error is not None and entries[1].error.startswith("the line is 1,048,")
+    assert entries[2].record == TopicRecord(group_id=GROUP, topic_name="b")
+    assert count_records(path) == 3
+
+
+@pytest.mark.parametrize(
+    "first", [b"[" * 100_000 + b"\n", b'[{"TopicName": "a"}, {"TopicN\n', b"[1, 2]\n"]
+)
+def test_a_bad_first_line_that_starts_like_an_array_is_just_a_bad_line(
+    tmp_path: Path, first: bytes
+) -> None:
+    path = tmp_path / "topics.jsonl"
+    path.write_bytes(first + good())
+    errors = errors_by_line(path)
+    assert errors[1] is not None and errors[2] is None

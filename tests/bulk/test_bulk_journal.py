@@ -54,6 +54,9 @@ async def test_failures_come_in_input_order_with_their_raw_bytes(tmp_path: Path)
         assert [row.index for row in rows] == [1, 3, 5]
         assert rows[0].raw == b"\xff1" and rows[0].line == 2 and rows[0].reason == "r1"
         assert [row.index for row in journal.failures(limit=2)] == [1, 3]
+        journal.mark_failed(7, digest=7, reason="lost", unknown=True, raw=b"seven")
+        assert [row.index for row in journal.failures()] == [1, 3, 5]
+        assert [row.index for row in journal.failures(state="unknown")] == [7]
 
 
 @pytest.mark.asyncio

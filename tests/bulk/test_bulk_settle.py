@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tim_topics.bulk.settle import assigned_by_service, pick_topic
+import pytest
+
+from tim_topics.bulk.settle import UncertainMatchError, assigned_by_service, pick_topic
 from tim_topics.messages import CreateTopicRequest, ImportTopicRequest
 from tim_topics.models import Topic, TopicResult
 
@@ -56,15 +58,33 @@ def test_claimed_topics_are_skipped_so_twins_get_their_own() -> None:
     assert pick_topic(results, IMPORT, noted_at=None, is_claimed=claimed.__contains__) is None
 
 
-def test_the_topic_that_agrees_on_more_fields_wins() -> None:
+def test_a_topic_that_differs_in_any_text_field_is_not_the_records() -> None:
     request = ImportTopicRequest(
         group_id=GROUP, topic_name="news", create_time=1000, introduction="mine"
     )
-    results = [
-        result(assigned("A"), "news", 1000, introduction="theirs"),
-        result(assigned("B"), "news", 1000, introduction="mine"),
-    ]
-    assert pick_topic(results, request, noted_at=None, is_claimed=nothing_claimed) == assigned("B")
+    theirs = result(assigned("A"), "news", 1000, introduction="theirs")
+    assert pick_topic([theirs], request, noted_at=None, is_claimed=nothing_claimed) is None
+    extra = result(assigned("B"), "news", 1000, introduction="mine", notification="set")
+    assert pick_topic([extra], request, noted_at=None, is_claimed=nothing_claimed) is None
+    mine = result(assigned("C"), "news", 1000, introduction="mine", notification="")
+    found = pick_topic([theirs, extra, mine], request, noted_at=None, is_claimed=nothing_claimed)
+    assert found == assigned("C")
+
+
+def test_twins_are_taken_oldest_first() -> None:
+    request = CreateTopicRequest(group_id=GROUP, topic_name="news")
+    newer, older = result(assigned("N"), "news", 2000), result(assigned("O"), "news", 1500)
+    found = pick_topic([newer, older], request, noted_at=2000.0, is_claimed=nothing_claimed)
+    assert found == assigned("O")
+
+
+def test_a_fitting_topic_without_a_creation_time_is_uncertain() -> None:
+    request = CreateTopicRequest(group_id=GROUP, topic_name="news")
+    timeless = TopicResult(
+        error_code=0, topic=Topic(group_id=GROUP, topic_id=assigned("T"), topic_name="news")
+    )
+    with pytest.raises(UncertainMatchError, match="no creation time"):
+        pick_topic([timeless], request, noted_at=2000.0, is_claimed=nothing_claimed)
 
 
 def test_without_a_create_time_topics_older_than_the_send_are_not_candidates() -> None:

@@ -108,6 +108,47 @@ def test_rates_adding_up_past_one_are_refused() -> None:
         build_emulator(args, {"TIM_SECRET_KEY": KEY})
 
 
+def test_stall_arguments_plan_a_stall() -> None:
+    args = parse(
+        "--sdkappid",
+        str(APP),
+        "--group",
+        GROUP,
+        "--latency-ms",
+        "300",
+        "--stall-ms",
+        "2250",
+        "--stall-jitter-ms",
+        "250",
+        "--stall-seconds",
+        "5",
+        "--stall-after",
+        "10",
+    )
+    emu = build_emulator(args, {"TIM_SECRET_KEY": KEY})
+    stall = emu.stall_plan
+    assert stall is not None
+    assert (stall.latency_ms, stall.jitter_ms, stall.commands) == (2250, 250, None)
+    assert stall.ends_at - stall.starts_at == pytest.approx(5)
+    assert emu.faults.latency_ms == 300  # the latency after the stall
+    plain = build_emulator(parse("--sdkappid", str(APP), "--group", GROUP), {"TIM_SECRET_KEY": KEY})
+    assert plain.stall_plan is None
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--stall-ms", "2000"], "needs both --stall-ms and --stall-seconds"),
+        (["--stall-seconds", "3"], "needs both --stall-ms and --stall-seconds"),
+        (["--stall-after", "3"], "need --stall-ms and --stall-seconds"),
+    ],
+)
+def test_a_half_given_stall_is_refused(argv: list[str], message: str) -> None:
+    args = parse("--sdkappid", str(APP), "--group", GROUP, *argv)
+    with pytest.raises(ValueError, match=message):
+        build_emulator(args, {"TIM_SECRET_KEY": KEY})
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -122,6 +163,9 @@ def test_rates_adding_up_past_one_are_refused() -> None:
         (["--sdkappid", "1", "--group", GROUP, "--error-rate", "1=2"], "outside 0 to 1"),
         (["--sdkappid", "1", "--group", GROUP, "--latency-ms", "-5"], "outside 0 to 60000"),
         (["--sdkappid", "1", "--group", GROUP, "--jitter-ms", "x"], "not a number"),
+        (["--sdkappid", "1", "--group", GROUP, "--stall-ms", "60000"], "outside 0 to 60000"),
+        (["--sdkappid", "1", "--group", GROUP, "--stall-seconds", "0"], "outside 0 to 86400"),
+        (["--sdkappid", "1", "--group", GROUP, "--stall-after", "-1"], "outside 0 to 86400"),
     ],
 )
 def test_bad_arguments_are_named(

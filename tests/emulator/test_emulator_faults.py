@@ -1,4 +1,4 @@
-"""The fault plan alone: scripted faults, seeded rates, latency, and input checks."""
+"""The fault plan alone: scripted faults, seeded rates, latency, stalls, and input checks."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from collections import Counter
 
 import pytest
 
-from tim_topics.emulator.faults import Fault, FaultPlan
+from tim_topics.emulator.faults import Fault, FaultPlan, Timing
+from tim_topics.errors import ValidationError
 
 
 def draws(plan: FaultPlan, command: str, count: int) -> list[Fault | None]:
@@ -152,3 +153,95 @@ def test_bad_rates_are_refused(kwargs: dict[str, object], message: str) -> None:
 def test_bad_scripted_faults_are_refused(kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         FaultPlan().fail_next(**kwargs)  # type: ignore[arg-type]
+
+
+# -- stalls: slow for a while, then the configured latency again ------------------------------
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_stall_slows_calls_arriving_during_it_then_latency_is_back() -> None:
+    clock = FakeClock()
+    plan = FaultPlan(clock=clock)
+    plan.set_faults(latency_ms=10)
+    stall = plan.stall(2000, jitter_ms=250, seconds=5)
+    assert (stall.starts_at, stall.ends_at) == (1000.0, 1005.0)
+    during = [plan.timing("create_topic") for _ in range(200)]
+    assert all(timing.stalled and 1.75 <= timing.seconds <= 2.25 for timing in during)
+    assert max(t.seconds for t in during) - min(t.seconds for t in during) > 0.2
+    clock.now = 1004.999
+    assert plan.timing("get_topic").stalled
+    clock.now = 1005.0
+    after = plan.timing("create_topic")
+    assert after == Timing(0.01, stalled=False)
+    assert plan.stall_plan is None
+
+
+def test_a_stall_can_start_later_and_be_limited_to_some_commands() -> None:
+    clock = FakeClock()
+    plan = FaultPlan(clock=clock)
+    plan.stall(500, seconds=1, after=2, commands=["create_topic"])
+    assert plan.timing("create_topic") == Timing(0.0)  # not yet
+    assert plan.stall_plan is not None
+    clock.now += 2
+    assert plan.timing("create_topic") == Timing(0.5, stalled=True)
+    assert plan.timing("get_topic") == Timing(0.0)  # another command is not stalled
+    assert plan.delay("create_topic") == 0.5
+
+
+def test_a_stall_can_be_ended_replaced_or_cleared() -> None:
+    clock = FakeClock()
+    plan = FaultPlan(clock=clock)
+    plan.stall(500, seconds=10)
+    plan.end_stall()
+    assert plan.stall_plan is None and not plan.timing("get_topic").stalled
+    plan.stall(500, seconds=10)
+    plan.stall(900, seconds=1)  # replaces the first
+    clock.now += 1
+    assert not plan.timing("get_topic").stalled
+    plan.stall(500, seconds=10)
+    plan.set_faults(latency_ms=5)  # new rates keep the stall
+    assert plan.timing("get_topic") == Timing(0.5, stalled=True)
+    plan.clear()
+    assert plan.stall_plan is None and plan.timing("get_topic") == Timing(0.0)
+
+
+def test_a_seed_reproduces_stall_latencies() -> None:
+    def run() -> list[float]:
+        plan = FaultPlan(clock=FakeClock())
+        plan.set_faults(seed=5)
+        plan.stall(2000, jitter_ms=500, seconds=1)
+        return [plan.delay("create_topic") for _ in range(20)]
+
+    assert run() == run()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field", "message"),
+    [
+        ({"latency_ms": -1, "seconds": 1}, "latency_ms", "from 0 to below 60000"),
+        ({"latency_ms": 60_000, "seconds": 1}, "latency_ms", "from 0 to below 60000"),
+        ({"latency_ms": "2000", "seconds": 1}, "latency_ms", "got '2000'"),
+        ({"latency_ms": 100, "jitter_ms": -5, "seconds": 1}, "jitter_ms", "got -5"),
+        ({"latency_ms": 100, "seconds": 0}, "seconds", "above 0 to 86400"),
+        ({"latency_ms": 100, "seconds": 86_401}, "seconds", "above 0 to 86400"),
+        ({"latency_ms": 100, "seconds": True}, "seconds", "got True"),
+        ({"latency_ms": 100, "seconds": float("nan")}, "seconds", "got nan"),
+        ({"latency_ms": 100, "seconds": 1, "after": -1}, "after", "from 0 to 86400"),
+        ({"latency_ms": 100, "seconds": 1, "commands": ["nope"]}, "command", "'nope' is unknown"),
+    ],
+)
+def test_bad_stalls_are_refused_naming_the_field_and_limit(
+    kwargs: dict[str, object], field: str, message: str
+) -> None:
+    plan = FaultPlan()
+    with pytest.raises(ValidationError, match=message) as caught:
+        plan.stall(**kwargs)  # type: ignore[arg-type]
+    assert caught.value.field == field
+    assert plan.stall_plan is None

@@ -62,6 +62,22 @@ def test_peak_is_the_busiest_sliding_second() -> None:
     assert window.in_window() == 0
 
 
+def test_the_arrival_peak_counts_refused_calls_too() -> None:
+    clock = FakeClock()
+    window = SlidingWindow(200, clock=clock)
+    assert admit_many(window, 300) == 200
+    clock.now += 0.5
+    assert admit_many(window, 100) == 0
+    assert (window.peak, window.arrival_peak) == (200, 400)
+    clock.now += 0.6  # the first 300 left the window; the last 100 were refused
+    assert admit_many(window, 150) == 150
+    assert window.arrival_peak == 400  # 100 + 150 now: the peak stays the busiest second
+    window.reset_peak()
+    assert (window.peak, window.arrival_peak) == (0, 0)
+    assert admit_many(window, 1) == 1
+    assert (window.peak, window.arrival_peak) == (151, 251)
+
+
 def test_the_limit_can_change() -> None:
     clock = FakeClock()
     window = SlidingWindow(1, clock=clock)

@@ -6,21 +6,32 @@ the pieces are public for tools that need more control.
 
 from __future__ import annotations
 
+from .conflicts import TopicIdConflictError
 from .engine import ImportOptions, SourceItem, import_items, import_topics
-from .journal import Journal, JournalBusyError, JournalError, JournalMismatchError
+from .journal import (
+    Journal,
+    JournalBusyError,
+    JournalDestinationError,
+    JournalError,
+    JournalMismatchError,
+)
 from .outcome import ImportOutcome, Status
+from .pacing import ImportGauges
 from .record_checks import BulkCommand
 
 __all__ = [
     "BulkCommand",
+    "ImportGauges",
     "ImportOptions",
     "ImportOutcome",
     "Journal",
     "JournalBusyError",
+    "JournalDestinationError",
     "JournalError",
     "JournalMismatchError",
     "SourceItem",
     "Status",
+    "TopicIdConflictError",
     "import_items",
     "import_topics",
 ]

@@ -1,9 +1,11 @@
 """The bulk import engine: every input record, once, at the rate limit, with flat memory.
 
-Shape: ``concurrency`` worker tasks pull ``(index, record)`` items from one shared iterator,
-so the input is read only as fast as workers free up (backpressure), and hand their outcomes
-to the consumer through a bounded queue, so nothing piles up. At most ``concurrency``
-records are in flight, plus ``concurrency`` outcomes waiting to be consumed.
+Shape: worker tasks pull ``(index, record)`` items from one shared iterator, so the input
+is read only as fast as workers free up (backpressure), and hand their outcomes to the
+consumer through a bounded queue, so nothing piles up. How many workers run follows the
+latency (:mod:`tim_topics.bulk.pacing`): as many records in flight as the rate limit needs,
+never more than ``concurrency`` when it is given, plus as many outcomes waiting to be
+consumed.
 
 Per record: validate (a bad record fails at once, nothing sent); look the record up in the
 journal (done by an earlier run: reported, not sent; noted but unsettled: settled first);
@@ -40,19 +42,26 @@ from ..errors import (
 )
 from ..models import TopicRecord
 from ..retry import is_ambiguous
+from .conflicts import TopicIdConflictError, check_in_use
+from .destination import destination_of
 from .gate import SendGate
 from .journal import DONE_STATES, UNSETTLED_STATES, Journal, JournalError, JournalMismatchError
 from .journal import digest as fingerprint_of
 from .outcome import ImportOutcome
+from .pacing import ImportGauges, InFlightTarget
 from .record_checks import WIRE_COMMANDS, BulkCommand, TopicRequest, check_command, checked_request
 from .settle import DEFAULT_CLOCK_SKEW, find_made_topic
 
 logger = logging.getLogger("tim_topics.bulk")
 
-DEFAULT_CONCURRENCY: Final = 64
+#: The default ``concurrency``: no cap, the records in flight follow the latency.
+DEFAULT_CONCURRENCY: Final = None
 #: Sends of one record without a topic ID, each of which lost its answer and was found to
 #: have made nothing, before the record is given up.
 DEFAULT_MAX_SENDS: Final = 3
+
+#: Outcomes waiting for the consumer, at the most (workers wait beyond it).
+MAX_QUEUED: Final = 1024
 
 JournalLike = Journal | str | os.PathLike[str] | None
 
@@ -77,16 +86,19 @@ class ImportOptions:
     """How the engine runs (see :func:`import_topics`)."""
 
     command: BulkCommand = "import"
-    concurrency: int = DEFAULT_CONCURRENCY
+    concurrency: int | None = DEFAULT_CONCURRENCY
+    """The most records in flight; None (the default) lets them follow the latency."""
     settle_wait: float = SERVICE_TIMEOUT
     clock_skew: float = DEFAULT_CLOCK_SKEW
     max_sends: int = DEFAULT_MAX_SENDS
 
     def __attrs_post_init__(self) -> None:
         check_command(self.command)
-        if isinstance(self.concurrency, bool) or not isinstance(self.concurrency, int):
-            raise ValidationError("concurrency", "concurrency must be an int")
-        if not 1 <= self.concurrency <= 10_000:
+        if self.concurrency is None:
+            pass
+        elif isinstance(self.concurrency, bool) or not isinstance(self.concurrency, int):
+            raise ValidationError("concurrency", "concurrency must be an int or None")
+        elif not 1 <= self.concurrency <= 10_000:
             raise ValidationError(
                 "concurrency", f"concurrency is {self.concurrency}, it must be 1 to 10000"
             )
@@ -100,10 +112,11 @@ class ImportOptions:
 def import_topics(
     client: TopicClient,
     records: Records,
-    concurrency: int = DEFAULT_CONCURRENCY,
+    concurrency: int | None = DEFAULT_CONCURRENCY,
     command: BulkCommand = "import",
     *,
     journal: JournalLike = None,
+    gauges: ImportGauges | None = None,
     settle_wait: float = SERVICE_TIMEOUT,
     clock_skew: float = DEFAULT_CLOCK_SKEW,
     max_sends: int = DEFAULT_MAX_SENDS,
@@ -115,7 +128,13 @@ def import_topics(
     the work goes (a generator of a million records runs in flat memory). ``journal`` is a
     :class:`Journal` or the path of one: running again with the same journal and the same
     records skips what is done and settles what an interrupted run left open. Without one,
-    a temporary journal is used. ``settle_wait`` is how long after a lost answer the group's
+    a temporary journal is used.
+
+    ``concurrency`` None (the default) keeps as many records in flight as the rate limit
+    needs at the latency observed (rate x latency, plus headroom; up to what the limit needs
+    at the service's 3 s time-out), growing and shrinking with it; an int caps them.
+    ``gauges`` (an :class:`ImportGauges`) is kept up to date with the records in flight,
+    the target and the latency, for a progress display. ``settle_wait`` is how long after a lost answer the group's
     topics are read (the service's own time-out, 3 s); ``max_sends`` bounds the sends of a
     record whose answers are lost; ``clock_skew`` is how far the service's clock may lag
     ours when a topic without a creation time is matched.
@@ -131,7 +150,7 @@ def import_topics(
         clock_skew=clock_skew,
         max_sends=max_sends,
     )
-    return import_items(client, _numbered(records), options, journal=journal)
+    return import_items(client, _numbered(records), options, journal=journal, gauges=gauges)
 
 
 def _numbered(records: Records) -> Items:
@@ -148,7 +167,12 @@ async def _numbered_async(records: AsyncIterable[TopicRecord]) -> AsyncIterator[
 
 
 async def import_items(
-    client: TopicClient, items: Items, options: ImportOptions, *, journal: JournalLike = None
+    client: TopicClient,
+    items: Items,
+    options: ImportOptions,
+    *,
+    journal: JournalLike = None,
+    gauges: ImportGauges | None = None,
 ) -> AsyncGenerator[ImportOutcome, None]:
     """:func:`import_topics` over items that carry their own index (and input line)."""
     owned = not isinstance(journal, Journal)
@@ -159,7 +183,14 @@ async def import_items(
         if journal is None
         else Journal.open(journal)
     )
-    runner = _Importer(client, book, options).run(items)
+    try:
+        destination = destination_of(client)
+        book.claim_destination(destination.sdkappid, destination.endpoint)
+    except BaseException:
+        if owned:
+            book.close()
+        raise
+    runner = _Importer(client, book, options, gauges).run(items)
     try:
         async for outcome in runner:
             yield outcome
@@ -219,7 +250,13 @@ class _WorkerExit:
 
 
 class _Importer:
-    def __init__(self, client: TopicClient, journal: Journal, options: ImportOptions) -> None:
+    def __init__(
+        self,
+        client: TopicClient,
+        journal: Journal,
+        options: ImportOptions,
+        gauges: ImportGauges | None = None,
+    ) -> None:
         self.client = client
         self.journal = journal
         self.options = options
@@ -234,19 +271,36 @@ class _Importer:
         #: An error that concerns every record (the credentials were refused): no new
         #: record is read, those in flight finish, then the iterator raises it.
         self.abort_error: AuthError | None = None
+        self.pacing = InFlightTarget(
+            lambda: client.effective_rate(self.wire_command),
+            lambda: client.metrics.requests,
+            cap=options.concurrency,
+            gauges=gauges,
+        )
+        #: Workers that take records (a worker over the target retires after its record).
+        self._active = 0
 
     async def run(self, items: Items) -> AsyncGenerator[ImportOutcome, None]:
         source = self._source = _Source(items)
         queue: asyncio.Queue[ImportOutcome | _WorkerExit] = asyncio.Queue(
-            maxsize=self.options.concurrency
+            maxsize=min(self.pacing.ceiling, MAX_QUEUED)
         )
-        workers = [
-            asyncio.create_task(self._work(source, queue), name=f"tim-topics-import-{n}")
-            for n in range(self.options.concurrency)
-        ]
-        running = len(workers)
+        workers: set[asyncio.Task[None]] = set()
+        running = 0  # workers whose exit is still to come through the queue
+        spawned = 0
         try:
-            while running:
+            while True:
+                while self._active < self.pacing.target and not source.exhausted:
+                    worker = asyncio.create_task(
+                        self._work(source, queue), name=f"tim-topics-import-{spawned}"
+                    )
+                    workers.add(worker)
+                    worker.add_done_callback(workers.discard)
+                    spawned += 1
+                    running += 1
+                    self._active += 1
+                if not running:
+                    break
                 got = await queue.get()
                 if isinstance(got, _WorkerExit):
                     running -= 1
@@ -259,9 +313,10 @@ class _Importer:
                 raise self.abort_error
         finally:
             source.stop()
-            for worker in workers:
+            left = list(workers)
+            for worker in left:
                 worker.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
+            await asyncio.gather(*left, return_exceptions=True)
             await source.aclose()
 
     async def _work(
@@ -270,11 +325,19 @@ class _Importer:
         error: BaseException | None = None
         try:
             while (item := await source.next()) is not None:
-                await queue.put(await self._process(item))
+                started = self.pacing.started()
+                try:
+                    outcome = await self._process(item)
+                finally:
+                    self.pacing.finished(started)
+                await queue.put(outcome)
+                if self._active > self.pacing.target:
+                    break  # the target shrank: retire
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # fatal (journal, input): stop the import with it
             error = exc
+        self._active -= 1
         await queue.put(_WorkerExit(error))
 
     # -- one record ------------------------------------------------------------------------
@@ -354,8 +417,7 @@ class _Importer:
                 try:
                     made = await self.client.send_create(self.wire_command, request)
                 except AlreadyExistsError:
-                    assert request.topic_id is not None
-                    return self._done(item, "exists", request.topic_id)
+                    return await self._in_use(item, request, fingerprint)
                 except ClientClosedError as exc:
                     return self._failed(item, fingerprint, exc, unknown=True)
                 except TimTopicsError as exc:
@@ -365,9 +427,9 @@ class _Importer:
                         return self._failed(item, fingerprint, exc, unknown=False)
                     lost_at = self._loop.time()
                 else:
-                    return self._done(
-                        item, "exists" if made.made_earlier else "imported", made.topic_id
-                    )
+                    if made.made_earlier:
+                        return await self._in_use(item, request, fingerprint)
+                    return self._done(item, "imported", made.topic_id)
             if custom:
                 # Sending again is safe: the custom ID cannot be made twice (10021/10025).
                 logger.info("record %d: the answer was lost: sending it again", item.index)
@@ -436,6 +498,20 @@ class _Importer:
                 return self._done(item, "imported", topic_id)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    async def _in_use(
+        self, item: SourceItem, request: TopicRequest, fingerprint: int
+    ) -> ImportOutcome:
+        """The record's custom ID is in use: ``exists`` when the topic equals the record,
+        ``failed`` (a conflict naming the fields) when it differs."""
+        assert request.topic_id is not None
+        try:
+            await check_in_use(self.client, self.wire_command, request)
+        except TopicIdConflictError as exc:
+            return self._failed(item, fingerprint, exc, unknown=False)
+        except OutcomeUnknownError as exc:
+            return self._failed(item, fingerprint, exc, unknown=True)
+        return self._done(item, "exists", request.topic_id)
+
     def _abort(self, error: AuthError) -> None:
         if self.abort_error is None:
             logger.error("stopping the import: %s", error)
@@ -463,5 +539,9 @@ class _Importer:
             raw=item.raw,
         )
         return ImportOutcome(
-            index=item.index, record=item.record, status="failed", error=error, line=item.line
+            index=item.index,
+            record=item.record,
+            status="unknown" if unknown else "failed",
+            error=error,
+            line=item.line,
         )

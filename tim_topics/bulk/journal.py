@@ -75,6 +75,10 @@ class JournalMismatchError(JournalError):
     """The journal was written for another input (or another command)."""
 
 
+class JournalDestinationError(JournalMismatchError):
+    """The journal was written for an import into another app or endpoint."""
+
+
 def digest(data: bytes) -> int:
     """A 64-bit fingerprint of a record, to notice an input that changed between runs."""
     return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big", signed=True)
@@ -218,6 +222,22 @@ class Journal:
         )
         self.commit()
 
+    def claim_destination(self, sdkappid: int, endpoint: str) -> None:
+        """Tie the journal to the app and endpoint an import goes to (on first use), or
+        JournalDestinationError when it is tied to another: its records' fates hold there
+        only, and taking them for this one would skip records never imported here."""
+        stored = self.meta()
+        if "sdkappid" not in stored:
+            self.set_meta({"sdkappid": str(sdkappid), "endpoint": endpoint})
+            return
+        if (stored["sdkappid"], stored.get("endpoint")) != (str(sdkappid), endpoint):
+            raise JournalDestinationError(
+                f"the journal {str(self.path)!r} is of an import into app {stored['sdkappid']} "
+                f"at {stored.get('endpoint', '?')}; this import goes to app {sdkappid} at "
+                f"{endpoint}. A journal holds for one destination only: use another journal "
+                "for this one (tim-topics import picks one per app and endpoint by default)"
+            )
+
     # -- rows ------------------------------------------------------------------------------
 
     def row(self, index: int) -> JournalRow | None:
@@ -309,11 +329,17 @@ class Journal:
             result[state] = count
         return result
 
-    def failures(self, *, limit: int | None = None) -> Iterator[FailedRow]:
-        """Rows that ended failed or unknown, in input order."""
+    def failures(
+        self, *, limit: int | None = None, state: Literal["failed", "unknown"] = "failed"
+    ) -> Iterator[FailedRow]:
+        """Rows that ended ``failed`` (certainly not made: the failures file's), or with
+        ``state="unknown"`` those whose outcome is unknown (settled by the next run, and
+        never to be imported again from a file), in input order."""
+        if state not in ("failed", "unknown"):
+            raise ValueError(f"state must be 'failed' or 'unknown', not {state!r}")
         sql = (
             "SELECT idx, state, line, raw, reason FROM records "
-            "WHERE state IN ('failed', 'unknown') ORDER BY idx"
+            f"WHERE state = '{state}' ORDER BY idx"
         )
         if limit is not None:
             sql += f" LIMIT {int(limit)}"

@@ -8,8 +8,8 @@ import attrs
 
 from ..models import TopicRecord
 
-Status = Literal["imported", "exists", "failed"]
-STATUSES: Final[tuple[Status, ...]] = ("imported", "exists", "failed")
+Status = Literal["imported", "exists", "failed", "unknown"]
+STATUSES: Final[tuple[Status, ...]] = ("imported", "exists", "failed", "unknown")
 
 
 @attrs.frozen(kw_only=True)
@@ -22,11 +22,14 @@ class ImportOutcome:
     """The record, as given."""
     status: Status
     """``imported`` (the topic was made), ``exists`` (its custom topic ID was already in
-    use) or ``failed``."""
+    use), ``failed`` (certainly not made: refused by the service, or bad input) or
+    ``unknown`` (sent, no answer, and settling could not tell whether it was made: the
+    next run with the same journal settles it; never re-import such a record from a file,
+    that could make it twice)."""
     topic_id: str | None = None
-    """The topic's ID when imported or exists; None when failed."""
+    """The topic's ID when imported or exists; None otherwise."""
     error: BaseException | None = None
-    """Why it failed (a :class:`~tim_topics.errors.ValidationError`, an
+    """Why it failed or is unknown (a :class:`~tim_topics.errors.ValidationError`, an
     :class:`~tim_topics.errors.ApiError`, an :class:`~tim_topics.errors.OutcomeUnknownError`,
     ...); None otherwise."""
     line: int | None = None
@@ -38,4 +41,4 @@ class ImportOutcome:
     @property
     def ok(self) -> bool:
         """True when the topic is there: imported or exists."""
-        return self.status != "failed"
+        return self.status in ("imported", "exists")

@@ -15,8 +15,9 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
-from ..client import FILTERABLE_FIELDS, TopicClient
+from ..client import TopicClient
 from ..errors import TimTopicsError, ValidationError
+from ..request_builder import FILTERABLE_FIELDS
 from ..wire import to_wire
 from .env import ENV_HELP, EnvError, credentials_from_env, make_client
 

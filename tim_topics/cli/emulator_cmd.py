@@ -1,7 +1,9 @@
 """``tim-topics emulator``: serve the local topic emulator until interrupted.
 
 Prints one line, ``Emulator listening on http://HOST:PORT``, once it serves, and stops
-cleanly (exit 0) on Ctrl-C or SIGTERM. The secret key (and the webhook token) should come
+cleanly (exit 0) on Ctrl-C or SIGTERM. ``--stall-ms MS --stall-seconds S`` plays a service
+that stalls: calls arriving in the first S seconds (or S seconds from ``--stall-after``
+seconds after startup) take MS milliseconds, then the ``--latency-ms`` ones again. The secret key (and the webhook token) should come
 from the environment, so that they do not show in process listings.
 """
 
@@ -16,10 +18,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..emulator import Emulator
-from .arguments import milliseconds, port, positive_int, share
+from .arguments import bounded, milliseconds, port, positive_int, share
 from .env import SECRET_KEY_ENV
 
 WEBHOOK_TOKEN_ENV = "TIM_WEBHOOK_TOKEN"
+#: The longest stall, and the furthest ahead one can start: a day.
+MAX_STALL_SECONDS = 86_400
+
+stall_seconds = bounded(float, low=0, low_excluded=True, high=MAX_STALL_SECONDS, label="seconds ")
+stall_delay = bounded(float, low=0, high=MAX_STALL_SECONDS, label="seconds ")
 
 
 def _error_rate(text: str) -> tuple[int, float]:
@@ -135,6 +142,32 @@ def register(subparsers: Any) -> None:
         help="the latency varies uniformly by up to +-MS",
     )
     faults.add_argument("--seed", type=int, default=None, help="seed of the fault generator")
+    stall = parser.add_argument_group(
+        "stall (a slow spell, then the latency above again; needs --stall-ms and --stall-seconds)"
+    )
+    stall.add_argument(
+        "--stall-ms",
+        type=milliseconds,
+        metavar="MS",
+        help="processing time of each call arriving during the stall",
+    )
+    stall.add_argument(
+        "--stall-jitter-ms",
+        type=milliseconds,
+        default=0.0,
+        metavar="MS",
+        help="the stall's latency varies uniformly by up to +-MS (default 0)",
+    )
+    stall.add_argument(
+        "--stall-seconds", type=stall_seconds, metavar="S", help="how long the stall lasts"
+    )
+    stall.add_argument(
+        "--stall-after",
+        type=stall_delay,
+        default=0.0,
+        metavar="S",
+        help="start the stall S seconds after startup (default 0: at startup)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -151,6 +184,10 @@ def build_emulator(args: argparse.Namespace, environ: Mapping[str, str]) -> Emul
     repeated = sorted({code for code in codes if codes.count(code) > 1})
     if repeated:
         raise ValueError(f"--error-rate gives code {repeated[0]} more than once")
+    if (args.stall_ms is None) != (args.stall_seconds is None):
+        raise ValueError("a stall needs both --stall-ms and --stall-seconds")
+    if args.stall_ms is None and (args.stall_jitter_ms or args.stall_after):
+        raise ValueError("--stall-jitter-ms and --stall-after need --stall-ms and --stall-seconds")
     emulator = Emulator(
         sdkappid=args.sdkappid,
         secret_key=secret_key,
@@ -173,6 +210,13 @@ def build_emulator(args: argparse.Namespace, environ: Mapping[str, str]) -> Emul
         jitter_ms=args.jitter_ms,
         seed=args.seed,
     )
+    if args.stall_ms is not None:
+        emulator.stall(
+            args.stall_ms,
+            seconds=args.stall_seconds,
+            jitter_ms=args.stall_jitter_ms,
+            after=args.stall_after,
+        )
     return emulator
 
 

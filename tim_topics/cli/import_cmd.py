@@ -23,13 +23,15 @@ from pathlib import Path
 from typing import Any, Final, TextIO
 
 import attrs
-from yarl import URL
 
+from ..bulk.destination import Destination, endpoint_of
 from ..bulk.engine import ImportOptions, SourceItem, import_items
+from ..bulk.id_map import IdMapWriter
 from ..bulk.inputs import InputFormat, InputFormatError, count_records, csv_header, read_records
 from ..bulk.journal import Journal, JournalError, JournalMismatchError, RowState
 from ..bulk.journal import digest as fingerprint_of
 from ..bulk.outcome import ImportOutcome
+from ..bulk.pacing import ImportGauges
 from ..bulk.record_checks import WIRE_COMMANDS, BulkCommand
 from ..client import TopicClient
 from ..endpoints import SERVICE_RATE_LIMIT, SERVICE_TIMEOUT
@@ -39,12 +41,15 @@ from ..redis_limiter import LimiterUnavailableError, RedisLimiter
 from .arguments import positive_float, positive_int
 from .env import ENV_HELP, REDIS_URL_ENV, EnvError, credentials_from_env, make_client
 from .progress import ImportTally, ProgressDisplay, ProgressWatch, format_duration
+from .redis_url import redis_url_from as checked_redis_url
 
 logger = logging.getLogger("tim_topics.cli.import")
 
 EXIT_OK: Final = 0
 EXIT_FAILURES: Final = 1
 EXIT_USAGE: Final = 2
+#: Some records were sent and their outcome is still unknown: run the same command again.
+EXIT_UNKNOWN: Final = 3
 EXIT_INTERRUPTED: Final = 130
 
 #: Failures and bad lines logged one by one; past this, only the summary lists them.
@@ -62,11 +67,14 @@ class ImportJob:
     input: Path
     command: BulkCommand = "import"
     group_id: str | None = None
-    concurrency: int = 64
+    concurrency: int | None = None
+    """The most records in flight; None follows the latency."""
     rate_limit: float = SERVICE_RATE_LIMIT
     journal: Path
     failures: Path
     fmt: InputFormat = "jsonl"
+    id_map: Path | None = None
+    """Where the ``source ID -> new ID`` map goes (``--id-map``), if anywhere."""
 
 
 @attrs.frozen(kw_only=True)
@@ -86,6 +94,8 @@ class ImportReport:
     """Why the import stopped early (credentials refused), or None."""
     failures_written: int
     failure_samples: list[tuple[int | None, str]]
+    unknown_samples: list[tuple[int | None, str]] = attrs.field(factory=list)
+    """Records whose outcome is unknown (line, reason): not in the failures file."""
 
     @property
     def complete(self) -> bool:
@@ -97,6 +107,8 @@ class ImportReport:
     def exit_status(self) -> int:
         if self.interrupted:
             return EXIT_INTERRUPTED
+        if self.totals["unknown"]:
+            return EXIT_UNKNOWN
         return EXIT_OK if self.complete else EXIT_FAILURES
 
 
@@ -240,19 +252,23 @@ async def _consume(
     tally: ImportTally,
     stop: asyncio.Event,
     settle_wait: float,
+    gauges: ImportGauges | None = None,
 ) -> None:
     log_failure = _FailureLog()
     options = ImportOptions(
         command=job.command, concurrency=job.concurrency, settle_wait=settle_wait
     )
     items = _read_input(job, journal, tally, stop, log_failure)
-    outcomes = import_items(client, items, options, journal=journal)
+    outcomes = import_items(client, items, options, journal=journal, gauges=gauges)
+    id_map = IdMapWriter(job.id_map)
     try:
         async for outcome in outcomes:
             tally.add(outcome)
-            if outcome.status == "failed":
+            id_map.add(outcome)
+            if outcome.status in ("failed", "unknown"):
                 log_failure(outcome.line, outcome.error)
     finally:
+        id_map.close()
         await outcomes.aclose()
         await items.aclose()
 
@@ -305,8 +321,9 @@ async def import_file(
     stop = stop or asyncio.Event()
     tally = ImportTally(total=total)
     wire_command = WIRE_COMMANDS[job.command]
+    gauges = ImportGauges()
     display = ProgressDisplay(
-        ProgressWatch(tally, client, wire_command, job.rate_limit),
+        ProgressWatch(tally, client, wire_command, job.rate_limit, gauges=gauges),
         stream or sys.stderr,
         label=f"{wire_command} {job.input.name}",
     )
@@ -318,7 +335,7 @@ async def import_file(
     try:
         display.start()
         ticker = asyncio.create_task(display.run())
-        work = asyncio.create_task(_consume(job, client, journal, tally, stop, settle_wait))
+        work = asyncio.create_task(_consume(job, client, journal, tally, stop, settle_wait, gauges))
         remove_handlers = _install_stop_handlers(stop, work)
         try:
             await work
@@ -339,6 +356,10 @@ async def import_file(
         samples = [
             (row.line, row.reason or row.state) for row in journal.failures(limit=SUMMARY_FAILURES)
         ]
+        unknown_samples = [
+            (row.line, row.reason or row.state)
+            for row in journal.failures(limit=SUMMARY_FAILURES, state="unknown")
+        ]
         totals = journal.counts()
     finally:
         journal.close()
@@ -354,6 +375,7 @@ async def import_file(
         aborted=aborted,
         failures_written=written,
         failure_samples=samples,
+        unknown_samples=unknown_samples,
     )
 
 
@@ -366,7 +388,7 @@ def summary_lines(report: ImportReport) -> list[str]:
     rate = report.requests / report.elapsed if report.elapsed > 0 else 0.0
     share = 100 * rate / job.rate_limit if job.rate_limit else 0.0
     there = totals["imported"] + totals["exists"]
-    failed = totals["failed"] + totals["unknown"]
+    failed, unknown = totals["failed"], totals["unknown"]
     if report.interrupted:
         head = f"Stopped {wire_command} of {job.input} after {format_duration(report.elapsed)}"
     elif report.aborted is not None:
@@ -376,11 +398,11 @@ def summary_lines(report: ImportReport) -> list[str]:
     lines = [
         head,
         f"  this run : {tally.imported} imported, "
-        f"{tally.exists} exists, {tally.failed} failed, {tally.bad_lines} bad lines"
+        f"{tally.exists} exists, {tally.failed} failed, {tally.unknown} unknown, "
+        f"{tally.bad_lines} bad lines"
         + (f" ({tally.earlier} already done by earlier runs)" if tally.earlier else ""),
         f"  in total : {there} of {tally.total} records there ({totals['imported']} imported, "
-        f"{totals['exists']} exists), {failed} failed"
-        + (f" ({totals['unknown']} with an unknown outcome)" if totals["unknown"] else ""),
+        f"{totals['exists']} exists), {failed} failed, {unknown} unknown",
         f"  rate     : {report.requests} calls in {report.elapsed:.1f} s = {rate:.1f} calls/s "
         f"against the limit of {job.rate_limit:g}/s ({share:.0f}%)",
         f"  retries  : {report.retries}; throttled answers (10006 and the like): "
@@ -406,6 +428,17 @@ def summary_lines(report: ImportReport) -> list[str]:
             lines.append(f"    ... and {more} more in {job.failures}")
     else:
         lines.append("  failures : none")
+    if unknown:
+        lines.append(
+            f"  unknown  : {unknown} records were sent but their outcome is unknown (the answer "
+            "was lost and the topics could not be checked); they are not in the failures file. "
+            "Run the same command again (same journal) to settle them; do not import them from "
+            "another file, that could make them twice"
+        )
+        lines.extend(
+            f"    {'line ' + str(line) if line is not None else 'record'}: {reason}"
+            for line, reason in report.unknown_samples
+        )
     if report.interrupted:
         lines.append("Run the same command again to finish: what is done is skipped.")
     return lines
@@ -441,7 +474,13 @@ def register(subparsers: Any) -> None:
         help="import_topic (no webhooks, keeps CreateTime; the default) or create_topic",
     )
     parser.add_argument(
-        "--concurrency", type=positive_int, default=64, help="requests in flight (default 64)"
+        "--concurrency",
+        type=positive_int,
+        default=None,
+        help=(
+            "the most records in flight (default: no cap; as many as the rate limit needs at "
+            "the latency observed: rate x latency plus headroom, growing and shrinking with it)"
+        ),
     )
     parser.add_argument(
         "--rate-limit",
@@ -449,9 +488,24 @@ def register(subparsers: Any) -> None:
         default=float(SERVICE_RATE_LIMIT),
         help="calls per second (default 200, the service's limit per command)",
     )
-    parser.add_argument("--journal", type=Path, help="the journal (default FILE.journal)")
+    parser.add_argument(
+        "--journal",
+        type=Path,
+        help=(
+            "the journal (default FILE.APP.journal, or FILE.APP-HOST-PORT.journal with "
+            "TIM_BASE_URL: one per destination); a journal of another app or endpoint is refused"
+        ),
+    )
     parser.add_argument(
         "--failures", type=Path, help="where failed records go (default FILE.failed.jsonl/.csv)"
+    )
+    parser.add_argument(
+        "--id-map",
+        type=Path,
+        help=(
+            "write 'SourceTopicId<TAB>new TopicId' for each exported record (tim-topics "
+            "export) to this file, rewritten by each run"
+        ),
     )
     parser.add_argument(
         "--redis-url",
@@ -466,15 +520,9 @@ def register(subparsers: Any) -> None:
 
 
 def redis_url_from(args: argparse.Namespace, environ: Mapping[str, str]) -> str | None:
-    """The Redis URL of the shared limiter, if any; a password is refused on the command
-    line (process listings show it)."""
-    if args.redis_url:
-        if URL(args.redis_url).password:
-            raise ValueError(
-                f"--redis-url holds a password: put the URL in ${REDIS_URL_ENV} instead"
-            )
-        return str(args.redis_url)
-    return environ.get(REDIS_URL_ENV) or None
+    """The Redis URL of the shared limiter, if any; credentials are refused on the command
+    line (process listings show them). The rules: :mod:`tim_topics.cli.redis_url`."""
+    return checked_redis_url(args.redis_url, environ)
 
 
 @contextlib.asynccontextmanager
@@ -494,17 +542,28 @@ async def shared_limiter(
         await limiter.aclose()
 
 
-def job_from_args(args: argparse.Namespace) -> ImportJob:
-    """The job the arguments describe; ValueError with a clear message if they describe none."""
+def default_journal(source: Path, destination: Destination | None) -> Path:
+    """``FILE.<app>.journal`` (``FILE.<app>-<host>-<port>.journal`` for a base URL): one per
+    destination, so a test import and a production one never share a journal."""
+    if destination is None:
+        return source.with_name(source.name + ".journal")
+    return source.with_name(f"{source.name}.{destination.file_tag}.journal")
+
+
+def job_from_args(args: argparse.Namespace, destination: Destination | None = None) -> ImportJob:
+    """The job the arguments describe; ValueError with a clear message if they describe none.
+    ``destination`` (the app and endpoint) names the default journal."""
     source: Path = args.file
     if not source.is_file():
         raise ValueError(f"{str(source)!r} is not a file")
     fmt: InputFormat = "csv" if source.suffix.lower() == ".csv" else "jsonl"
     suffix = ".csv" if fmt == "csv" else ".jsonl"
-    journal = args.journal or source.with_name(source.name + ".journal")
+    journal = args.journal or default_journal(source, destination)
     failures = args.failures or source.with_name(source.stem + ".failed" + suffix)
     if failures.resolve() == source.resolve():
         raise ValueError("--failures must not be the input file itself")
+    if args.id_map is not None and args.id_map.resolve() == source.resolve():
+        raise ValueError("--id-map must not be the input file itself")
     return ImportJob(
         input=source,
         command=args.command,
@@ -514,6 +573,7 @@ def job_from_args(args: argparse.Namespace) -> ImportJob:
         journal=journal,
         failures=failures,
         fmt=fmt,
+        id_map=args.id_map,
     )
 
 
@@ -528,8 +588,10 @@ def configure_logging(verbose: bool) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        job = job_from_args(args)
         credentials = credentials_from_env(os.environ)
+        job = job_from_args(
+            args, Destination(credentials.sdkappid, endpoint_of(credentials.endpoint))
+        )
         redis_url = redis_url_from(args, os.environ)
     except (ValueError, EnvError) as exc:
         print(f"tim-topics import: error: {exc}", file=sys.stderr)

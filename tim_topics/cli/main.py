@@ -8,10 +8,13 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from .. import __version__
+
 #: Modules that add subcommands, in the order ``--help`` lists them.
 SUBCOMMAND_MODULES: tuple[str, ...] = (
     "tim_topics.cli.demo_cmd",
     "tim_topics.cli.import_cmd",
+    "tim_topics.cli.export_cmd",
     "tim_topics.cli.call_cmds",
     "tim_topics.cli.emulator_cmd",
 )
@@ -20,8 +23,13 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tim-topics",
-        description="Client, bulk importer and local emulator for Tencent Cloud Chat topics.",
+        description=(
+            "Create, import, read, change, delete, bulk-import and export the topics of "
+            "Tencent Cloud Chat communities, at the service's rate limit; or run a local "
+            "emulator of the service. Try 'tim-topics demo' (no account needed)."
+        ),
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="subcommand", required=True, metavar="COMMAND")
     for name in SUBCOMMAND_MODULES:
         importlib.import_module(name).register(subparsers)

@@ -28,6 +28,7 @@ from rich.progress import (
 from rich.text import Text
 
 from ..bulk.outcome import ImportOutcome
+from ..bulk.pacing import ImportGauges
 from ..client import TopicClient
 
 logger = logging.getLogger("tim_topics.cli.import")
@@ -48,6 +49,8 @@ class ImportTally:
     imported: int = 0
     exists: int = 0
     failed: int = 0
+    unknown: int = 0
+    """Records sent whose outcome could not be told (the next run settles them)."""
     bad_lines: int = 0
     earlier: int = 0
     """Records an earlier run had already imported (not sent again)."""
@@ -59,12 +62,16 @@ class ImportTally:
             self.imported += 1
         elif outcome.status == "exists":
             self.exists += 1
+        elif outcome.status == "unknown":
+            self.unknown += 1
         else:
             self.failed += 1
 
     @property
     def done(self) -> int:
-        return self.imported + self.exists + self.failed + self.bad_lines + self.earlier
+        return (
+            self.imported + self.exists + self.failed + self.unknown + self.bad_lines + self.earlier
+        )
 
     @property
     def failures(self) -> int:
@@ -100,14 +107,25 @@ class Snapshot:
     retries: int
     throttled: int
     failures: int
+    in_flight: int | None = None
+    latency: float | None = None
+    waiting: str | None = None
 
     def figures(self) -> str:
         """Everything but done/total, for the bar and the log line."""
-        return (
+        flight = ""
+        if self.in_flight is not None:
+            flight = f" | in flight {self.in_flight}"
+            if self.latency is not None:
+                flight += f" ({self.latency * 1000:.0f} ms each)"
+        text = (
             f"{self.calls_per_second:.0f} calls/s (limit {self.limit:g}, now "
-            f"{self.effective_rate:.0f}) | ETA {format_duration(self.eta_seconds)} | "
+            f"{self.effective_rate:.0f}){flight} | ETA {format_duration(self.eta_seconds)} | "
             f"retries {self.retries} | throttled {self.throttled} | failures {self.failures}"
         )
+        if self.waiting is not None:
+            text = f"WAITING: {self.waiting} | " + text
+        return text
 
 
 def format_duration(seconds: float | None) -> str:
@@ -126,8 +144,17 @@ def format_duration(seconds: float | None) -> str:
 class ProgressWatch:
     """Takes snapshots of an import: the tally, and the client's counters and limiter."""
 
-    def __init__(self, tally: ImportTally, client: TopicClient, command: str, limit: float):
+    def __init__(
+        self,
+        tally: ImportTally,
+        client: TopicClient,
+        command: str,
+        limit: float,
+        *,
+        gauges: ImportGauges | None = None,
+    ):
         self.tally = tally
+        self.gauges = gauges
         self.client = client
         self.command = command
         self.limit = limit
@@ -153,6 +180,9 @@ class ProgressWatch:
             retries=metrics.retries,
             throttled=metrics.throttled,
             failures=tally.failures,
+            in_flight=None if self.gauges is None else self.gauges.in_flight,
+            latency=None if self.gauges is None else self.gauges.latency,
+            waiting=None if self.gauges is None else self.gauges.waiting,
         )
 
 

@@ -18,7 +18,7 @@ from ..endpoints import COMMANDS, SERVICE_RATE_LIMIT
 from ..models import Topic
 from .auth import UserSigVerifier
 from .backend import TopicBackend
-from .faults import FaultKind, FaultPlan, FaultRates, check_command
+from .faults import FaultKind, FaultPlan, FaultRates, Stall, check_command
 from .hooks import NoWebhooks, TopicEventSink
 from .server import RequestPipeline
 from .stats import EmulatorStats, StatsRecorder
@@ -38,7 +38,8 @@ class Emulator:
             ...  # point a client at emu.url
 
     ``clock`` (monotonic seconds, for the rate windows) and ``wall_clock`` (Unix seconds, for
-    UserSig expiry and ``CreateTime``) can be replaced in tests. ``webhooks`` is a
+    UserSig expiry and ``CreateTime``) can be replaced in tests; ``clock`` also times stalls
+    and the per-second timelines of :attr:`stats`. ``webhooks`` is a
     :class:`~tim_topics.emulator.hooks.TopicEventSink` of your own (not closed by the
     emulator); ``webhook_url`` makes the emulator send the documented webhooks there.
     """
@@ -90,8 +91,8 @@ class Emulator:
         }
         for command, limit in (rate_limits or {}).items():
             self.set_rate_limit(limit, command=command)
-        self._faults = FaultPlan()
-        self._stats = StatsRecorder()
+        self._faults = FaultPlan(clock=clock)
+        self._stats = StatsRecorder(clock=clock)
         self._pipeline = RequestPipeline(
             sdkappid=sdkappid,
             admin_identifier=identifier,
@@ -213,11 +214,17 @@ class Emulator:
 
     @property
     def stats(self) -> EmulatorStats:
-        """A snapshot of the calls, answers, throttling, faults and peak windows so far."""
-        return self._stats.snapshot({name: window.peak for name, window in self._windows.items()})
+        """A snapshot of the calls, answers, throttling, faults, peak windows, stalled calls
+        and per-second timelines so far."""
+        windows = self._windows.items()
+        return self._stats.snapshot(
+            {name: window.peak for name, window in windows},
+            {name: window.arrival_peak for name, window in windows},
+        )
 
     def reset_stats(self) -> None:
-        """Zero the counts and peaks (the windows keep their history)."""
+        """Zero the counts and peaks, and start the timelines from now (the windows keep
+        their history)."""
         self._stats.reset()
         for window in self._windows.values():
             window.reset_peak()
@@ -263,10 +270,38 @@ class Emulator:
         """The random faults and latency in force."""
         return self._faults.rates
 
+    def stall(
+        self,
+        latency_ms: float,
+        *,
+        seconds: float,
+        jitter_ms: float = 0.0,
+        after: float = 0.0,
+        commands: Iterable[str] | None = None,
+    ) -> Stall:
+        """Play a service that stalls: calls arriving during the next ``seconds`` (from
+        ``after`` seconds from now) take ``latency_ms`` +- ``jitter_ms`` instead of the
+        configured latency; after it the configured latency is back. ``commands`` limits it
+        to some commands. Replaces a stall already planned; ``stats`` counts the calls that
+        took it (``stalled``). ValidationError naming the field for a value out of range
+        (milliseconds below 60000, seconds up to a day)."""
+        return self._faults.stall(
+            latency_ms, seconds=seconds, jitter_ms=jitter_ms, after=after, commands=commands
+        )
+
+    @property
+    def stall_plan(self) -> Stall | None:
+        """The stall to come or in progress, or None."""
+        return self._faults.stall_plan
+
+    def end_stall(self) -> None:
+        """End the stall now (or cancel a planned one)."""
+        self._faults.end_stall()
+
     def pending_faults(self, command: str) -> int:
         """How many scripted faults of ``command`` are still to come."""
         return self._faults.scripted(check_command(command))
 
     def clear_faults(self) -> None:
-        """Remove every scripted fault, random fault and latency."""
+        """Remove every scripted fault, random fault, latency and stall."""
         self._faults.clear()

@@ -7,6 +7,11 @@ request. Two sources, scripted first:
 - rates (``set_faults``): each admitted call draws once from a ``random.Random(seed)`` and
   fails with the given probabilities.
 
+How long a call takes is the configured latency (``set_faults``), except during a stall
+(``stall``): a slow spell of N seconds, after which the configured latency is back. A call
+takes the stall's latency when it arrives during the stall (answers already being prepared
+keep theirs), which is how a far service that stalls looks from the client.
+
 With a seed, a given sequence of calls meets the same faults and delays on every run.
 (Concurrent calls reach the plan in the order the event loop serves them, so reproducing a
 concurrent run exactly needs the same arrival order.) Delays come from a second generator
@@ -16,16 +21,22 @@ derived from the seed, so turning latency on or off does not change which calls 
 from __future__ import annotations
 
 import random
+import time
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Final, Literal, get_args
 
 import attrs
 
 from ..endpoints import COMMANDS
+from ..errors import ValidationError
 
 FaultKind = Literal["error", "http_502", "drop_before", "drop_after"]
 FAULT_KINDS: Final[tuple[str, ...]] = get_args(FaultKind)
+#: Milliseconds of latency (or jitter) a call can be given: below one minute.
+MAX_LATENCY_MS: Final = 60_000
+#: The longest a stall may last, or be scheduled ahead: one day.
+MAX_STALL_SECONDS: Final = 86_400
 
 
 @attrs.frozen
@@ -53,28 +64,81 @@ class FaultRates:
     """The commands the rates and latency apply to; None for all."""
 
 
+@attrs.frozen(kw_only=True)
+class Stall:
+    """A slow spell: calls arriving from ``starts_at`` until ``ends_at`` (the emulator's
+    monotonic clock, in seconds) take ``latency_ms`` +- ``jitter_ms`` instead of the
+    configured latency."""
+
+    latency_ms: float
+    jitter_ms: float
+    starts_at: float
+    ends_at: float
+    commands: frozenset[str] | None = None
+    """The commands that stall; None for all."""
+
+    def covers(self, command: str, now: float) -> bool:
+        """Whether a call of ``command`` arriving at ``now`` takes the stall's latency."""
+        in_time = self.starts_at <= now < self.ends_at
+        return in_time and (self.commands is None or command in self.commands)
+
+
+@attrs.frozen
+class Timing:
+    """How long one admitted call takes, and whether a stall decided it."""
+
+    seconds: float
+    stalled: bool = False
+
+
 def check_command(command: str) -> str:
     if command not in COMMANDS:
-        raise ValueError(f"command {command!r} is unknown; the commands are: {', '.join(COMMANDS)}")
+        raise ValidationError(
+            "command", f"command {command!r} is unknown; the commands are: {', '.join(COMMANDS)}"
+        )
     return command
 
 
 def check_error_code(code: object, field: str = "code") -> int:
     if isinstance(code, bool) or not isinstance(code, int) or code == 0:
-        raise ValueError(f"{field} must be a non-zero int error code, got {code!r}")
+        raise ValidationError(field, f"{field} must be a non-zero int error code, got {code!r}")
     return code
 
 
-def _check_rate(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        raise ValueError(f"{name} must be a number from 0 to 1, got {value!r}")
+def _number(value: object) -> float | None:
+    """``value`` as a float, or None when it is not an int or float (bools are not)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
     return float(value)
+
+
+def _check_rate(name: str, value: object) -> float:
+    number = _number(value)
+    if number is None or not 0 <= number <= 1:
+        raise ValidationError(name, f"{name} must be a number from 0 to 1, got {value!r}")
+    return number
 
 
 def _check_ms(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 60_000:
-        raise ValueError(f"{name} must be a number of milliseconds from 0 to 60000, got {value!r}")
-    return float(value)
+    number = _number(value)
+    if number is None or not 0 <= number < MAX_LATENCY_MS:
+        raise ValidationError(
+            name,
+            f"{name} must be a number of milliseconds from 0 to below {MAX_LATENCY_MS}, "
+            f"got {value!r}",
+        )
+    return number
+
+
+def _check_seconds(name: str, value: object, *, zero_allowed: bool) -> float:
+    number = _number(value)
+    above_low = number is not None and (number >= 0 if zero_allowed else number > 0)
+    if number is None or not above_low or number > MAX_STALL_SECONDS:
+        low = "from 0" if zero_allowed else "above 0"
+        raise ValidationError(
+            name, f"{name} must be a number of seconds {low} to {MAX_STALL_SECONDS}, got {value!r}"
+        )
+    return number
 
 
 @attrs.define
@@ -84,19 +148,63 @@ class _Scripted:
 
 
 class FaultPlan:
-    """Decides, per admitted call, whether it fails and how long it takes."""
+    """Decides, per admitted call, whether it fails and how long it takes.
 
-    def __init__(self) -> None:
+    ``clock`` (monotonic seconds) times the stalls; tests pass a fake one.
+    """
+
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
         self._scripted: dict[str, deque[_Scripted]] = {}
         self._rates = FaultRates()
         self._thresholds: tuple[tuple[float, Fault], ...] = ()
         self._fault_rng = random.Random()
         self._latency_rng = random.Random()
+        self._stall: Stall | None = None
 
     @property
     def rates(self) -> FaultRates:
         """The rates in force."""
         return self._rates
+
+    @property
+    def stall_plan(self) -> Stall | None:
+        """The stall to come or in progress; None when there is none (or it is over)."""
+        stall = self._stall
+        if stall is not None and self._clock() >= stall.ends_at:
+            self._stall = stall = None
+        return stall
+
+    def stall(
+        self,
+        latency_ms: float,
+        *,
+        seconds: float,
+        jitter_ms: float = 0.0,
+        after: float = 0.0,
+        commands: Iterable[str] | None = None,
+    ) -> Stall:
+        """Make calls arriving in the next ``seconds`` (starting ``after`` seconds from now)
+        take ``latency_ms`` +- ``jitter_ms`` (uniform); then the configured latency is back.
+        Replaces any stall already planned."""
+        latency = _check_ms("latency_ms", latency_ms)
+        jitter = _check_ms("jitter_ms", jitter_ms)
+        length = _check_seconds("seconds", seconds, zero_allowed=False)
+        delay = _check_seconds("after", after, zero_allowed=True)
+        chosen = None if commands is None else frozenset(map(check_command, commands))
+        starts_at = self._clock() + delay
+        self._stall = Stall(
+            latency_ms=latency,
+            jitter_ms=jitter,
+            starts_at=starts_at,
+            ends_at=starts_at + length,
+            commands=chosen,
+        )
+        return self._stall
+
+    def end_stall(self) -> None:
+        """Cancel the stall planned or in progress: calls arriving from now are fast again."""
+        self._stall = None
 
     def fail_next(
         self, command: str, *, code: int = 10002, times: int = 1, kind: FaultKind = "error"
@@ -105,9 +213,11 @@ class FaultPlan:
         already scripted. ``code`` is the answer's ErrorCode, for ``kind="error"`` only."""
         check_command(command)
         if kind not in FAULT_KINDS:
-            raise ValueError(f"kind {kind!r} is unknown; the kinds are: {', '.join(FAULT_KINDS)}")
+            raise ValidationError(
+                "kind", f"kind {kind!r} is unknown; the kinds are: {', '.join(FAULT_KINDS)}"
+            )
         if isinstance(times, bool) or not isinstance(times, int) or times < 1:
-            raise ValueError(f"times must be an int of at least 1, got {times!r}")
+            raise ValidationError("times", f"times must be an int of at least 1, got {times!r}")
         fault = Fault(kind, check_error_code(code)) if kind == "error" else Fault(kind)
         self._scripted.setdefault(command, deque()).append(_Scripted(fault, times))
 
@@ -152,8 +262,9 @@ class FaultPlan:
                 total += rate
                 thresholds.append((total, fault))
         if total > 1 + 1e-9:
-            raise ValueError(
-                f"the fault rates add up to {total:g}; together they must be at most 1"
+            raise ValidationError(
+                "error_rate",
+                f"the fault rates add up to {total:g}; together they must be at most 1",
             )
         self._rates = rates
         self._thresholds = tuple(thresholds)
@@ -161,8 +272,9 @@ class FaultPlan:
         self._latency_rng = random.Random(None if seed is None else f"{seed}:latency")
 
     def clear(self) -> None:
-        """Remove every scripted fault, rate and latency."""
+        """Remove every scripted fault, rate, latency and stall."""
         self._scripted.clear()
+        self._stall = None
         self.set_faults()
 
     def scripted(self, command: str) -> int:
@@ -188,11 +300,26 @@ class FaultPlan:
 
     def delay(self, command: str) -> float:
         """Seconds the next admitted call of ``command`` takes to process."""
+        return self.timing(command).seconds
+
+    def timing(self, command: str) -> Timing:
+        """How long the next admitted call of ``command``, arriving now, takes to process:
+        the stall's latency during a stall, else the configured one."""
+        stall = self._stall
+        if stall is not None:
+            now = self._clock()
+            if now >= stall.ends_at:
+                self._stall = None
+            elif stall.covers(command, now):
+                return Timing(self._draw_latency(stall.latency_ms, stall.jitter_ms), True)
         rates = self._rates
         if not (rates.latency_ms or rates.jitter_ms) or not self._applies(command):
-            return 0.0
-        jitter = self._latency_rng.uniform(-rates.jitter_ms, rates.jitter_ms)
-        return max(0.0, rates.latency_ms + jitter) / 1000.0
+            return Timing(0.0)
+        return Timing(self._draw_latency(rates.latency_ms, rates.jitter_ms))
+
+    def _draw_latency(self, latency_ms: float, jitter_ms: float) -> float:
+        jitter = self._latency_rng.uniform(-jitter_ms, jitter_ms) if jitter_ms else 0.0
+        return max(0.0, latency_ms + jitter) / 1000.0
 
     def _applies(self, command: str) -> bool:
         commands = self._rates.commands

@@ -8,8 +8,8 @@ service's steps, in this order:
 3. the UserSig (70001/70003/70009/70013/70014, see :mod:`.auth`);
 4. the command's sliding 1-second window: 10006 beyond the limit (not counted);
 5. the fault plan: the fault of this call, if any (:mod:`.faults`);
-6. latency: the call's processing time, slept after admission so that arrivals at the
-   window keep their order;
+6. latency: the call's processing time (a stall's, if the call arrives during one), slept
+   after admission so that arrivals at the window keep their order;
 7. the work (:mod:`.backend`, with the app's webhooks), then the answer.
 
 Every JSON answer has HTTP status 200, as the service's do; only an injected gateway fault
@@ -137,7 +137,9 @@ class RequestPipeline:
         except UserSigError as exc:
             return self._answer(counters, error_answer(exc.code, exc.info))
 
-        if not self.windows[command].try_admit():
+        admitted = self.windows[command].try_admit()
+        self.stats.arrived(counters, admitted=admitted)
+        if not admitted:
             counters.rate_limited += 1
             return self._answer(
                 counters,
@@ -151,9 +153,11 @@ class RequestPipeline:
         except ConnectionError:
             return web.Response(status=400)  # the client left before sending its body
         fault = self.faults.draw(command)
-        delay = self.faults.delay(command)
-        if delay > 0:
-            await asyncio.sleep(delay)
+        timing = self.faults.timing(command)
+        if timing.stalled:
+            counters.stalled += 1
+        if timing.seconds > 0:
+            await asyncio.sleep(timing.seconds)
         if fault is not None and fault.kind != "drop_after":
             return self._inject(request, counters, fault)
 

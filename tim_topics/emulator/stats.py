@@ -1,4 +1,5 @@
-"""What the emulator saw: calls and answers per command, throttling, faults, peak window.
+"""What the emulator saw: calls and answers per command, throttling, faults, peak windows,
+stalled calls, and calls per second over time.
 
 The request path bumps plain counters (:class:`CommandCounters`, cheap); ``Emulator.stats``
 hands out frozen snapshots (:class:`EmulatorStats`).
@@ -6,11 +7,13 @@ hands out frozen snapshots (:class:`EmulatorStats`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 
 import attrs
 
 from ..endpoints import COMMANDS
+from .timeline import CallTimeline, Timeline
 
 
 class CommandCounters:
@@ -24,9 +27,13 @@ class CommandCounters:
         "dropped_before",
         "http_502",
         "rate_limited",
+        "stalled",
+        "timeline",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, origin: float = 0.0) -> None:
+        self.timeline = CallTimeline(origin)
+        self.stalled = 0
         self.calls = 0
         self.admitted = 0
         self.answers: dict[int, int] = {}
@@ -52,7 +59,15 @@ class CommandStats:
     rate_limited: int = 0
     """Calls the sliding window refused with 10006 (scripted 10006 faults are not in it)."""
     peak_window: int = 0
-    """The most calls admitted in any sliding 1-second window."""
+    """The most calls admitted in any sliding 1-second window (never above the limit)."""
+    peak_arrivals: int = 0
+    """The most calls that reached the window, admitted or refused with 10006, in any
+    sliding 1-second window: the busiest second the client sent; above the limit, the
+    client overshot it."""
+    stalled: int = 0
+    """Admitted calls that arrived during a stall and took its latency."""
+    timeline: Timeline = attrs.field(factory=Timeline)
+    """Calls per whole second since the stats began, for a chart."""
     http_502: int = 0
     """Gateway 502 answers (HTML) injected."""
     dropped_before: int = 0
@@ -96,6 +111,15 @@ class EmulatorStats:
         return max((stats.peak_window for stats in self.commands.values()), default=0)
 
     @property
+    def peak_arrivals(self) -> int:
+        """The highest per-command busiest second of arrivals (admitted or refused)."""
+        return max((stats.peak_arrivals for stats in self.commands.values()), default=0)
+
+    @property
+    def stalled(self) -> int:
+        return sum(stats.stalled for stats in self.commands.values())
+
+    @property
     def http_502(self) -> int:
         return sum(stats.http_502 for stats in self.commands.values())
 
@@ -109,19 +133,31 @@ class EmulatorStats:
 
 
 class StatsRecorder:
-    """The counters of every command, and of requests to no command."""
+    """The counters of every command, and of requests to no command.
 
-    def __init__(self) -> None:
+    ``clock`` (monotonic seconds, the rate windows' clock) places calls on the timelines.
+    """
+
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
         self.commands: dict[str, CommandCounters] = {}
         self.unrouted = 0
         self.reset()
 
     def reset(self) -> None:
-        """Start every count again from zero."""
-        self.commands = {name: CommandCounters() for name in COMMANDS}
+        """Start every count again from zero, and the timelines from now."""
+        origin = self._clock()
+        self.commands = {name: CommandCounters(origin) for name in COMMANDS}
         self.unrouted = 0
 
-    def snapshot(self, peaks: Mapping[str, int]) -> EmulatorStats:
+    def arrived(self, counters: CommandCounters, *, admitted: bool) -> None:
+        """Put a call that reached the rate window on its command's timeline."""
+        counters.timeline.add(self._clock(), admitted=admitted)
+
+    def snapshot(
+        self, peaks: Mapping[str, int], arrival_peaks: Mapping[str, int] | None = None
+    ) -> EmulatorStats:
+        arrival_peaks = arrival_peaks or {}
         return EmulatorStats(
             commands={
                 name: CommandStats(
@@ -130,6 +166,9 @@ class StatsRecorder:
                     answers=dict(counters.answers),
                     rate_limited=counters.rate_limited,
                     peak_window=peaks.get(name, 0),
+                    peak_arrivals=arrival_peaks.get(name, 0),
+                    stalled=counters.stalled,
+                    timeline=counters.timeline.snapshot(),
                     http_502=counters.http_502,
                     dropped_before=counters.dropped_before,
                     dropped_after=counters.dropped_after,

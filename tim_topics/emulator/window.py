@@ -8,6 +8,10 @@ does not push later calls out. Admitted arrival times are kept in a deque (at mo
 
 The busiest window always ends at an admitted arrival, so the deque's length right after an
 admission, maximised over all admissions, is the exact peak of any sliding 1-second window.
+
+Every arrival, admitted or refused, is also kept for one second in a second deque, whose
+peak is the busiest sliding second of what the client sent: the admitted peak can never
+pass the limit, this one shows by how much a client overshot it.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ class SlidingWindow:
         self._clock = clock
         self._admitted: deque[float] = deque()
         self._peak = 0
+        self._arrived: deque[float] = deque()
+        self._arrival_peak = 0
 
     @staticmethod
     def _check_limit(limit: int) -> None:
@@ -52,9 +58,16 @@ class SlidingWindow:
         """The most calls admitted in any sliding 1-second window so far."""
         return self._peak
 
+    @property
+    def arrival_peak(self) -> int:
+        """The most calls that arrived, admitted or refused, in any sliding 1-second window
+        so far: the rate the client really sent at."""
+        return self._arrival_peak
+
     def reset_peak(self) -> None:
-        """Forget the peak (the admitted history stays, so limiting stays exact)."""
+        """Forget the peaks (the admitted history stays, so limiting stays exact)."""
         self._peak = 0
+        self._arrival_peak = 0
 
     def in_window(self) -> int:
         """How many admitted calls the window ending now holds."""
@@ -65,6 +78,10 @@ class SlidingWindow:
         """Admit one call arriving now, or refuse it (True when admitted)."""
         now = self._clock()
         self._expire(now)
+        arrived = self._arrived
+        arrived.append(now)
+        if len(arrived) > self._arrival_peak:
+            self._arrival_peak = len(arrived)
         admitted = self._admitted
         if len(admitted) >= self._limit:
             return False
@@ -78,3 +95,6 @@ class SlidingWindow:
         horizon = now - WINDOW_SECONDS
         while admitted and admitted[0] <= horizon:
             admitted.popleft()
+        arrived = self._arrived
+        while arrived and arrived[0] <= horizon:
+            arrived.popleft()

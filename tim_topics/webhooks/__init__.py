@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .errors import WebhookAuthError, WebhookParseError
 from .events import (
     EVENT_TYPES,
@@ -20,8 +22,21 @@ from .events import (
     WebhookEvent,
 )
 from .parsing import parse_webhook
-from .router import Allow, Refuse, Verdict, WebhookRouter, answer_body
 from .signing import DEFAULT_MAX_SKEW, WebhookVerifier, webhook_sign
+from .verdicts import Allow, Refuse, Verdict, answer_body
+
+if TYPE_CHECKING:
+    from .router import WebhookRouter
+
+
+def __getattr__(name: str) -> Any:
+    # The router is the server side (it imports aiohttp.web): loaded on first use only.
+    if name == "WebhookRouter":
+        from .router import WebhookRouter
+
+        return WebhookRouter
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_MAX_SKEW",

@@ -40,8 +40,9 @@ class WebhookEvent:
     client_ip: str | None = None
     """IP address of the client that caused the event (``ClientIP``)."""
     opt_platform: str | None = None
-    """Platform of that client (``OptPlatform``): RESTAPI, Web, Android, iOS, Windows,
-    macOS, iPad or Unknown."""
+    """Platform of that client (``OptPlatform``), as the vendor's list gives them: RESTAPI,
+    Web, Android, iOS, Windows, Mac, iPad or Unknown (one callback's sample shows ``IOS``:
+    compare without case). Kept as the service sent it."""
     request_time: int | None = None
     """When the service sent the webhook, Unix seconds (``RequestTime``; only sent when
     webhook authentication is enabled)."""

@@ -22,6 +22,10 @@ from .events import CONTEXT_NAMES, EVENT_TYPES, UnknownWebhook, UserDefinedData,
 _INT_CONTEXT = frozenset({"SdkAppid", "RequestTime"})
 #: A field segment of a cattrs error path (``$.user_defined_data[0].key``).
 _SEGMENT = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)")
+#: How deeply a body's JSON may nest. The service's bodies nest 3 levels (an object, its
+#: ``UserDefinedDataList`` array, the items); a deeper body is refused before anything
+#: walks it recursively (Python's own recursion limit is about 1000).
+MAX_BODY_DEPTH = 32
 
 
 def parse_webhook(query: Mapping[str, str], body: bytes | str | Mapping[str, Any]) -> WebhookEvent:
@@ -31,8 +35,8 @@ def parse_webhook(query: Mapping[str, str], body: bytes | str | Mapping[str, Any
     their string values; ``body`` is the raw body (bytes or str) or the already-decoded
     JSON object. The command is the query's ``CallbackCommand``, else the body's. An
     unknown command gives an :class:`UnknownWebhook`; unknown fields are ignored. Raises
-    :class:`WebhookParseError` for a body that is not a JSON object, no command, or a
-    known field of the wrong type.
+    :class:`WebhookParseError` for a body that is not a JSON object (or nests deeper
+    than :data:`MAX_BODY_DEPTH`), no command, or a known field of the wrong type.
     """
     data = _decode_body(body)
     command = query.get("CallbackCommand") or data.get("CallbackCommand")
@@ -49,14 +53,39 @@ def parse_webhook(query: Mapping[str, str], body: bytes | str | Mapping[str, Any
 
 def _decode_body(body: bytes | str | Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(body, Mapping):
-        return dict(body)
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise WebhookParseError(f"webhook body is not JSON: {exc}") from None
+        data: Any = dict(body)
+    else:
+        try:
+            data = json.loads(body)
+        except RecursionError:
+            raise WebhookParseError(
+                f"webhook body nests deeper than {MAX_BODY_DEPTH} levels"
+            ) from None
+        except (ValueError, TypeError) as exc:  # JSONDecodeError, bad UTF-8, huge numbers
+            raise WebhookParseError(f"webhook body is not JSON: {exc}") from None
     if not isinstance(data, dict):
         raise WebhookParseError(f"webhook body must be a JSON object, got {type(data).__name__}")
+    if _depth_above(data, MAX_BODY_DEPTH):
+        raise WebhookParseError(f"webhook body nests deeper than {MAX_BODY_DEPTH} levels")
     return data
+
+
+def _depth_above(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests objects/arrays more than ``limit`` deep (without recursion,
+    so no depth, nor a cycle in a mapping given as the body, can overflow the stack)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping):
+            children: Any = item.values()
+        elif isinstance(item, (list, tuple)):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _context(query: Mapping[str, str]) -> dict[str, Any]:

@@ -1,0 +1,314 @@
+"""One HTTP attempt, from the limiter's token to the answer's bytes.
+
+The order of one attempt, and why it is in that order:
+
+1. **A pool slot.** The attempt first takes a slot of the in-flight gate, a semaphore never
+   larger than the connection pool. Holding a slot means a connection is free for it, so
+   nothing can make the request wait between its token and its bytes.
+2. **The token.** Only then does it wait for the command's limiter. A token therefore means
+   "the request leaves now": admitted calls cannot pile up behind the pool and leave
+   together (after a slow spell, a limiter placed in front of a bounded pool let one
+   sliding second carry 498 calls at a 200/s service).
+3. **The request.** Written at once, with no redirect followed (a redirect would be a
+   second request without a token, and for a create it would hide whether the first one
+   was done). The attempt time-out starts here, after every wait of ours, so it measures
+   the service and the network, not our queues.
+4. **Sent or not.** The request counts as sent once its headers were handed to the socket
+   (aiohttp's ``on_request_headers_sent``). A failure or time-out before that is
+   ``sent=False``: the service cannot have acted, so even a create without a custom ID is
+   safely tried again.
+5. **The answer, capped.** The body is streamed and reading stops at ``max_answer_bytes``:
+   a huge answer costs at most the cap in memory and ends in a :class:`DecodeError`.
+
+The pool is sized by Little's law: each command may have at most ``rate x attempt time-out``
+(plus its burst) requests in flight, so a pool of the sum over the commands never makes a
+call wait. ``connection_limit`` can make it smaller (fewer sockets), at the cost of
+throughput (at most ``connection_limit / latency`` calls per second in all); the gate keeps
+the limit exact either way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Iterable
+from types import SimpleNamespace
+from typing import Any
+
+import aiohttp
+import attrs
+from yarl import URL
+
+from .errors import ClientClosedError, DecodeError, TransportError, WrongEventLoopError
+from .limiter import Limiter, bucket_shape
+from .metrics import CallLog, ClientMetrics
+
+#: The largest answer read, in bytes: far above any real answer (a get_topic of a full group
+#: is well under 1 MiB), small enough that a hostile or broken server cannot exhaust memory.
+DEFAULT_MAX_ANSWER_BYTES = 64 * 1024 * 1024
+_CHUNK = 64 * 1024
+
+
+def pool_size_needed(limits: Iterable[float], timeout: float) -> int:
+    """Connections that let every command run at its limit whatever the latency: for each
+    command, its burst plus ``rate x timeout`` (the most that can be in flight when each
+    attempt lasts at most ``timeout``), summed."""
+    total = 0
+    for limit in limits:
+        burst, rate = bucket_shape(limit)
+        total += burst + math.ceil(rate * timeout)
+    return total
+
+
+class _Progress(SimpleNamespace):
+    """What one request has done so far, set by aiohttp's trace signals."""
+
+    headers_sent: bool = False
+
+
+async def _on_headers_sent(
+    session: aiohttp.ClientSession, context: SimpleNamespace, params: object
+) -> None:
+    progress = context.trace_request_ctx
+    if isinstance(progress, _Progress):
+        progress.headers_sent = True
+
+
+def _trace_config() -> aiohttp.TraceConfig:
+    config = aiohttp.TraceConfig()
+    config.on_request_headers_sent.append(_on_headers_sent)
+    config.freeze()
+    return config
+
+
+class RequestPath:
+    """The client's HTTP session, in-flight gate, limiter and time-out, used by
+    :meth:`send`. One per :class:`~tim_topics.client.TopicClient`, bound to the event loop
+    that first uses it."""
+
+    def __init__(
+        self,
+        limiter: Limiter,
+        *,
+        timeout: float,
+        pool_size: int,
+        session: aiohttp.ClientSession | None = None,
+        max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
+        metrics: ClientMetrics | None = None,
+    ) -> None:
+        self.limiter = limiter
+        self.timeout = timeout
+        self.max_answer_bytes = max_answer_bytes
+        self.metrics = metrics if metrics is not None else ClientMetrics()
+        self._session = session
+        self._owns_session = session is None
+        self._pool_size = pool_size if session is None else _shared_pool_size(session)
+        self._gate: asyncio.Semaphore | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
+
+    @property
+    def pool_size(self) -> int | None:
+        """Connections the pool (and so the in-flight gate) holds; None when unbounded."""
+        return self._pool_size
+
+    @property
+    def session(self) -> aiohttp.ClientSession | None:
+        return self._session
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def open(self) -> aiohttp.ClientSession:
+        """The session, made on first use in the running loop, which the path then
+        belongs to."""
+        if self._closed:
+            raise ClientClosedError("this TopicClient is closed")
+        self._check_loop()
+        if self._session is None:
+            connector = aiohttp.TCPConnector(
+                limit=self._pool_size or 0, limit_per_host=0, keepalive_timeout=30
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector, trace_configs=[_trace_config()]
+            )
+        if self._gate is None and self._pool_size:
+            self._gate = asyncio.Semaphore(self._pool_size)
+        return self._session
+
+    def _check_loop(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # called outside a loop (a constructor): nothing is bound yet
+        if self._loop is None:
+            self._loop = loop
+        elif loop is not self._loop:
+            raise WrongEventLoopError(
+                "this TopicClient belongs to the event loop it was first used in "
+                f"({'closed' if self._loop.is_closed() else 'another, still running'}); its "
+                "connections and rate limiter cannot move to a second loop. Make one client "
+                "per event loop, e.g. create it inside the coroutine you give asyncio.run()"
+            )
+
+    async def aclose(self) -> None:
+        """Close the session if it is ours (a session passed in stays open for its owner)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._owns_session and self._session is not None:
+            await self._session.close()
+
+    async def send(self, command: str, url: URL, body: bytes, log: CallLog) -> bytes:
+        """One request of ``command``: returns the bytes of a 200 answer, or raises
+        :class:`TransportError` (``sent`` says whether the service may have acted).
+        ``log`` gets the attempt and the time spent waiting for the token."""
+        session = self.open()
+        gate = self._gate
+        if gate is None:
+            return await self._send_with_token(session, command, url, body, log)
+        if gate.locked():
+            self.metrics.gate_waits += 1
+        async with gate:
+            return await self._send_with_token(session, command, url, body, log)
+
+    async def _send_with_token(
+        self,
+        session: aiohttp.ClientSession,
+        command: str,
+        url: URL,
+        body: bytes,
+        log: CallLog,
+    ) -> bytes:
+        loop = asyncio.get_running_loop()
+        waited_from = loop.time()
+        await self.limiter.acquire(command)
+        log.limiter_wait += loop.time() - waited_from
+        log.attempts += 1
+        metrics = self.metrics
+        metrics.requests += 1
+        metrics.in_flight += 1
+        metrics.max_in_flight = max(metrics.max_in_flight, metrics.in_flight)
+        progress = _Progress()
+        try:
+            return await self._request(session, command, url, body, progress)
+        finally:
+            metrics.in_flight -= 1
+
+    async def _request(
+        self,
+        session: aiohttp.ClientSession,
+        command: str,
+        url: URL,
+        body: bytes,
+        progress: _Progress,
+    ) -> bytes:
+        # A session passed in has no trace of ours: treat its requests as sent once begun.
+        sent = _SentFlag(progress, assume_sent=not self._owns_session)
+        try:
+            async with session.post(
+                url,
+                data=body,
+                headers={"Content-Type": "application/json"},
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+                allow_redirects=False,
+                trace_request_ctx=progress,
+            ) as response:
+                status = response.status
+                if status != 200:
+                    raise TransportError(
+                        _status_message(command, status, url),
+                        command=command,
+                        status=status,
+                        sent=True,
+                    )
+                return await self._read_capped(response, command)
+        except aiohttp.ClientConnectorError as exc:
+            raise TransportError(
+                f"{command}: cannot connect to {url.host}:{url.port}: {_reason(exc)}",
+                command=command,
+                sent=False,
+            ) from None
+        except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):
+            where = "before the request was written" if not sent.value else "for the answer"
+            raise TransportError(
+                f"{command}: no answer within {self.timeout:g} s (timed out {where})",
+                **sent.details(command),
+            ) from None
+        except aiohttp.ClientError as exc:
+            if self._closed:
+                raise ClientClosedError("this TopicClient was closed during the call") from None
+            raise TransportError(
+                f"{command}: connection failed: {type(exc).__name__}: {_reason(exc)}",
+                **sent.details(command),
+            ) from None
+        except RuntimeError:
+            if self._closed or session.closed:
+                raise ClientClosedError("this TopicClient was closed during the call") from None
+            raise
+
+    async def _read_capped(self, response: aiohttp.ClientResponse, command: str) -> bytes:
+        """The body, read in chunks and abandoned past the cap (the connection is then
+        closed, not reused)."""
+        cap = self.max_answer_bytes
+        declared = response.content_length
+        if declared is not None and declared > cap:
+            raise DecodeError(
+                f"{command}: the answer is {declared} bytes, over the {cap} accepted",
+                command=command,
+            )
+        raw = bytearray()
+        async for chunk in response.content.iter_chunked(_CHUNK):
+            raw += chunk
+            if len(raw) > cap:
+                raise DecodeError(
+                    f"{command}: the answer is over the {cap} bytes accepted; "
+                    "reading stopped there",
+                    command=command,
+                )
+        return bytes(raw)
+
+
+@attrs.define
+class _SentFlag:
+    """Whether a request may have reached the service, for the error it ends in."""
+
+    progress: _Progress
+    assume_sent: bool
+
+    @property
+    def value(self) -> bool:
+        return self.assume_sent or self.progress.headers_sent
+
+    def details(self, command: str) -> dict[str, Any]:
+        return {"command": command, "sent": self.value}
+
+
+def _shared_pool_size(session: aiohttp.ClientSession) -> int | None:
+    """The pool of a session passed in: the tighter of its limits (0 means unbounded)."""
+    connector = session.connector
+    if connector is None:
+        return None
+    limits = [n for n in (connector.limit, connector.limit_per_host) if n]
+    return min(limits) if limits else None
+
+
+def _status_message(command: str, status: int, url: URL) -> str:
+    if 300 <= status < 400:
+        return (
+            f"{command}: HTTP {status} redirect from {url.host}: not followed (a redirect "
+            "would send the request again without a rate-limit token, and the first one "
+            "may have been done)"
+        )
+    return (
+        f"{command}: HTTP {status} from {url.host} (a gateway or network answer, "
+        "not the service's JSON)"
+    )
+
+
+def _reason(exc: BaseException) -> str:
+    """An exception's text with anything that looks like a URL query removed (it would hold
+    the UserSig)."""
+    text = str(exc)
+    return text.split("?", 1)[0] if "?" in text else text

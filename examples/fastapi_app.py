@@ -365,11 +365,15 @@ def main() -> None:
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
-    if args.emulator:
-        asyncio.run(serve_with_emulator(args.host, args.port, access_log=args.access_log))
-    else:
-        # access_log=False: the default access log would print each webhook's Sign
-        uvicorn.Server(server_config(app, args.host, args.port, access_log=args.access_log)).run()
+    try:
+        if args.emulator:
+            asyncio.run(serve_with_emulator(args.host, args.port, access_log=args.access_log))
+        else:
+            # access_log=False: the default access log would print each webhook's Sign
+            config = server_config(app, args.host, args.port, access_log=args.access_log)
+            uvicorn.Server(config).run()
+    except KeyboardInterrupt:  # uvicorn stopped cleanly, then passed Ctrl-C on
+        pass
 
 
 if __name__ == "__main__":

@@ -184,7 +184,7 @@ def test_without_opentelemetry_nothing_is_imported(tmp_path: Any) -> None:
             async with Emulator(sdkappid={SDKAPPID}, secret_key="k", groups=["{GROUP}"]) as emu:
                 async with TopicClient({SDKAPPID}, "administrator", "k", base_url=emu.url) as c:
                     await c.create_topic("{GROUP}", "t")
-                    assert c._telemetry is None
+                    assert c._calls.telemetry is None
 
         asyncio.run(main())
         assert not [m for m in sys.modules if m.startswith("opentelemetry")], "imported"
@@ -196,3 +196,43 @@ def test_without_opentelemetry_nothing_is_imported(tmp_path: Any) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "clean"
+
+
+def test_without_a_configured_provider_nothing_is_done() -> None:
+    """The API installed but no provider set: no spans, not even no-op ones."""
+    client = TopicClient(SDKAPPID, ADMIN, SECRET, base_url="http://127.0.0.1:1")
+    assert client._calls.telemetry is None
+
+
+def test_a_global_provider_set_before_the_client_is_used() -> None:
+    """The usual set-up: the app configures OpenTelemetry once at start-up (a subprocess,
+    since the global provider can be set only once)."""
+    script = textwrap.dedent(
+        f"""
+        import asyncio
+        from opentelemetry import trace
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+        from tim_topics import TopicClient
+        from tim_topics.emulator import Emulator
+
+        spans = InMemorySpanExporter()
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(spans))
+        trace.set_tracer_provider(provider)
+
+        async def main():
+            async with Emulator(sdkappid={SDKAPPID}, secret_key="k", groups=["{GROUP}"]) as emu:
+                async with TopicClient({SDKAPPID}, "administrator", "k", base_url=emu.url) as c:
+                    await c.get_topic("{GROUP}")
+
+        asyncio.run(main())
+        print([s.name for s in spans.get_finished_spans()])
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['tim_topics.get_topic']"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+# For the Redis limiter only, whose time is Redis's real clock (the in-process limiter's
+# tests run on a virtual clock, with exact bounds):
 EPSILON = 0.002  # seconds: the clock read after an admission is a little after its check
 # Waiters woken by a late event loop on a loaded machine return together: allow for 20 ms
 # of such lateness (a limiter with a burst of its whole rate would still fail by far).

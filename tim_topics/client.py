@@ -8,9 +8,7 @@ sent-ness, answer cap) is :class:`~tim_topics.request_path.RequestPath`'s.
 
 from __future__ import annotations
 
-import json
 import logging
-import random
 from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
@@ -22,24 +20,14 @@ from collections.abc import (
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import quote
 
 import aiohttp
-import attrs
-import tenacity
 from yarl import URL
 
-from .answers import decode_answer
-from .endpoints import COMMANDS, DEFAULT_SERVICES, SERVICE_RATE_LIMIT, command_path
-from .endpoints import region_base_url as _region_base_url
+from .calls import CallRunner, CallState, CreateOutcome
+from .endpoints import COMMANDS, DEFAULT_SERVICES, SERVICE_RATE_LIMIT, base_url_of, command_path
 from .errors import (
-    AlreadyExistsError,
-    ApiError,
-    AuthError,
     DecodeError,
-    OutcomeUnknownError,
-    TransportError,
-    UndecodedOutcomeError,
     ValidationError,
 )
 from .limiter import Limiter, LocalLimiter
@@ -51,7 +39,7 @@ from .messages import (
     ImportTopicRequest,
     TopicIdAnswer,
 )
-from .metrics import CallLog, ClientMetrics
+from .metrics import ClientMetrics
 from .models import DestroyResult, TopicRecord, TopicResult
 from .request_builder import (
     creation_record,
@@ -61,13 +49,10 @@ from .request_builder import (
     modify_request,
 )
 from .request_path import DEFAULT_MAX_ANSWER_BYTES, RequestPath, pool_size_needed
-from .retry import THROTTLE_CODES, RetryPolicy, is_ambiguous, should_retry
-from .telemetry import Telemetry, telemetry_available
+from .retry import RetryPolicy
+from .telemetry import client_telemetry
 from .usersig import DEFAULT_VALIDITY, GeneratedUserSig, StaticUserSig, UserSigSource
-from .validation import (
-    check_account,
-)
-from .wire import from_wire, to_wire
+from .validation import check_account, check_count
 
 if TYPE_CHECKING:
     from opentelemetry.metrics import MeterProvider
@@ -83,25 +68,6 @@ A = TypeVar("A", bound=Answer)
 
 #: Per-attempt time-out: longer than the service's own 3 s.
 DEFAULT_TIMEOUT = 6.0
-
-
-@attrs.define
-class _CallState(CallLog):
-    """What one call remembers across its attempts."""
-
-    ambiguous: bool = False
-    renewed: bool = False
-    in_use_after_ambiguity: bool = False
-
-
-@attrs.frozen
-class CreateOutcome:
-    """What a create/import call achieved."""
-
-    topic_id: str
-    made_earlier: bool
-    """True when a re-sent attempt found the custom ID in use (10021/10025): an earlier
-    attempt whose answer was lost made the topic, or it existed before."""
 
 
 class TopicClient:
@@ -172,7 +138,7 @@ class TopicClient:
             )
         self.sdkappid = sdkappid
         self.identifier = identifier
-        self.base_url = self._base_url(base_url, region, backup_domain)
+        self.base_url = base_url_of(base_url, region, backup=backup_domain)
         self.services: dict[str, str] = {str(k): v for k, v in DEFAULT_SERVICES.items()}
         self.services.update(services or {})
         self.timeout = float(timeout)
@@ -181,8 +147,9 @@ class TopicClient:
         self.limiter: Limiter = (
             limiter if limiter is not None else LocalLimiter(rate_limit, adaptive=adaptive)
         )
-        _check_count("connection_limit", connection_limit, allow_none=True)
-        _check_count("max_answer_bytes", max_answer_bytes, allow_none=False)
+        if connection_limit is not None:
+            check_count("connection_limit", connection_limit)
+        check_count("max_answer_bytes", max_answer_bytes)
         self.metrics = ClientMetrics()
         self._path = RequestPath(
             self.limiter,
@@ -192,13 +159,26 @@ class TopicClient:
             max_answer_bytes=max_answer_bytes,
             metrics=self.metrics,
         )
-        self._telemetry = _telemetry(self, tracer_provider, meter_provider)
-        self._urls = {
-            command: str(URL(self.base_url + command_path(service, command)))
-            for command, service in self.services.items()
-        }
-        self._query_sig = ""
-        self._query_prefix = ""
+        self._calls = CallRunner(
+            path=self._path,
+            limiter=self.limiter,
+            retry_policy=self.retry_policy,
+            usersig=self._usersig,
+            urls={
+                command: str(URL(self.base_url + command_path(service, command)))
+                for command, service in self.services.items()
+            },
+            sdkappid=sdkappid,
+            identifier=identifier,
+            metrics=self.metrics,
+            telemetry=client_telemetry(
+                host=URL(self.base_url).host or "",
+                effective_rate=self.limiter.effective_rate,
+                commands=tuple(self.services),
+                tracer_provider=tracer_provider,
+                meter_provider=meter_provider,
+            ),
+        )
 
     def _pool_needed(self, rate_limit: float) -> int:
         limit_of = getattr(self.limiter, "limit", None)
@@ -212,18 +192,6 @@ class TopicClient:
     def connection_pool_size(self) -> int | None:
         """Connections the pool may hold (None: a session passed in with no limit)."""
         return self._path.pool_size
-
-    @staticmethod
-    def _base_url(base_url: str | None, region: str, backup: bool) -> str:
-        if base_url is None:
-            return _region_base_url(region, backup=backup)
-        url = URL(base_url)
-        if url.scheme not in ("http", "https") or not url.host:
-            raise ValidationError(
-                "base_url",
-                f"base_url must be an http(s) URL like 'http://127.0.0.1:8080', got {base_url!r}",
-            )
-        return base_url.rstrip("/")
 
     def __repr__(self) -> str:
         return (
@@ -386,8 +354,9 @@ class TopicClient:
 
         The bulk importer uses this to tell "imported" from "exists".
         """
-        state = _CallState()
-        answer = await self._call(
+        self._path.open()
+        state = CallState()
+        answer = await self._calls.call(
             command,
             request,
             TopicIdAnswer,
@@ -400,172 +369,10 @@ class TopicClient:
         return CreateOutcome(topic_id=answer.topic_id, made_earlier=state.in_use_after_ambiguity)
 
     async def _call(
-        self,
-        command: str,
-        request: object,
-        answer_type: type[A],
-        *,
-        resend_safe: bool,
-        custom_id: str | None = None,
-        state: _CallState | None = None,
+        self, command: str, request: object, answer_type: type[A], *, resend_safe: bool
     ) -> A:
-        """Send one command with retries; returns its decoded answer.
-
-        A create/import with a custom ID that got an ambiguous failure (sent, no answer) is
-        re-sent; if the service then says the ID is in use (10021/10025), the earlier
-        attempt made it, so that counts as success.
-        """
         self._path.open()
-        body = json.dumps(to_wire(request), ensure_ascii=False, separators=(",", ":")).encode()
-        state = state or _CallState()
-        call = self._call_with_retries(
-            command, body, answer_type, resend_safe=resend_safe, custom_id=custom_id, state=state
-        )
-        if self._telemetry is None:
-            return await call
-        return await self._telemetry.observe(command, call, state)
-
-    async def _call_with_retries(
-        self,
-        command: str,
-        body: bytes,
-        answer_type: type[A],
-        *,
-        resend_safe: bool,
-        custom_id: str | None,
-        state: _CallState,
-    ) -> A:
-        try:
-            try:
-                data = await self._settled_attempt(command, body, state, custom_id)
-            except Exception as first:
-                if not should_retry(first, resend_safe=resend_safe):
-                    raise
-                data = await self._retry(command, body, state, custom_id, resend_safe, first)
-            return from_wire(data, answer_type, what=command)
-        except (TransportError, ApiError) as exc:
-            if resend_safe or not is_ambiguous(exc) or isinstance(exc, OutcomeUnknownError):
-                raise
-            unknown = _outcome_unknown(command, exc)
-            logger.warning("%s", unknown)
-            raise unknown from None
-
-    async def _retry(
-        self,
-        command: str,
-        body: bytes,
-        state: _CallState,
-        custom_id: str | None,
-        resend_safe: bool,
-        first: Exception,
-    ) -> dict[str, Any]:
-        """The attempts after a failed first one, driven by a fresh tenacity state.
-
-        The first attempt runs outside tenacity (most calls succeed at once, and building
-        a retry state costs more than the request); tenacity's own first attempt re-raises
-        its error, so its attempt count, back-off and total-time ceiling stay exact.
-        """
-        pending: list[Exception] = [first]
-        retrying = tenacity.AsyncRetrying(
-            stop=self.retry_policy.stop(),
-            wait=self.retry_policy.wait(),
-            retry=tenacity.retry_if_exception(
-                lambda exc: should_retry(exc, resend_safe=resend_safe)
-            ),
-            before_sleep=self._before_retry(command),
-            reraise=True,
-        )
-        attempts = 0
-        try:
-            async for attempt in retrying:
-                attempts += 1
-                with attempt:
-                    if pending:
-                        raise pending.pop()
-                    return await self._settled_attempt(command, body, state, custom_id)
-        except Exception as exc:
-            if should_retry(exc, resend_safe=resend_safe):
-                logger.warning("%s: giving up after %d attempts: %s", command, attempts, exc)
-            raise
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    async def _settled_attempt(
-        self, command: str, body: bytes, state: _CallState, custom_id: str | None
-    ) -> dict[str, Any]:
-        """One attempt, with what it means for the call: an ambiguous failure is noted, and
-        a custom ID found in use after one means an earlier attempt made the topic."""
-        try:
-            return await self._attempt_with_renewal(command, body, state)
-        except AlreadyExistsError:
-            if not (state.ambiguous and custom_id is not None):
-                raise
-            logger.info(
-                "%s: custom ID already in use after an ambiguous attempt: "
-                "the earlier attempt created it",
-                command,
-            )
-            state.in_use_after_ambiguity = True
-            return {"ErrorCode": 0, "TopicId": custom_id}
-        except (TransportError, ApiError) as exc:
-            if is_ambiguous(exc):
-                state.ambiguous = True
-            raise
-
-    async def _attempt_with_renewal(
-        self, command: str, body: bytes, state: _CallState
-    ) -> dict[str, Any]:
-        """One attempt; on 70001 (UserSig expired) renew it once and try once more."""
-        try:
-            return await self._attempt(command, body, state)
-        except AuthError as exc:
-            if exc.code != 70001 or state.renewed or not self._usersig.renewable:
-                raise
-            state.renewed = True
-            logger.info("%s: UserSig expired (70001): renewing it and trying once more", command)
-            self._usersig.renew()
-            return await self._attempt(command, body, state)
-
-    def _url(self, command: str) -> URL:
-        sig = self._usersig.current()
-        if sig != self._query_sig:
-            self._query_sig = sig
-            self._query_prefix = (
-                f"sdkappid={self.sdkappid}&identifier={quote(self.identifier, safe='')}"
-                f"&usersig={quote(sig, safe='')}&contenttype=json&random="
-            )
-        query = self._query_prefix + str(random.getrandbits(32))
-        return URL(f"{self._urls[command]}?{query}", encoded=True)
-
-    async def _attempt(self, command: str, body: bytes, state: _CallState) -> dict[str, Any]:
-        """Exactly one HTTP request (see :class:`RequestPath`), then its answer decoded."""
-        raw = await self._path.send(command, self._url(command), body, state)
-        try:
-            data = decode_answer(raw, command)
-        except Exception as exc:
-            code = getattr(exc, "code", None)
-            if code is not None:
-                if code in THROTTLE_CODES:
-                    self.metrics.throttled += 1
-                    state.throttled += 1
-                self.limiter.feedback(command, throttled=code in THROTTLE_CODES)
-            raise
-        self.limiter.feedback(command, throttled=False)
-        return data
-
-    def _before_retry(self, command: str) -> Any:
-        def before_sleep(state: tenacity.RetryCallState) -> None:
-            self.metrics.retries += 1
-            exc = state.outcome.exception() if state.outcome else None
-            wait = state.next_action.sleep if state.next_action else 0.0
-            logger.info(
-                "%s: attempt %d failed (%s); retrying in %.2f s",
-                command,
-                state.attempt_number,
-                exc,
-                wait,
-            )
-
-        return before_sleep
+        return await self._calls.call(command, request, answer_type, resend_safe=resend_safe)
 
     # -- bulk ------------------------------------------------------------------------------
 
@@ -613,45 +420,3 @@ class TopicClient:
     def effective_rate(self, command: str) -> float:
         """The rate (calls/s) the limiter lets ``command`` run at now."""
         return self.limiter.effective_rate(command)
-
-
-def _outcome_unknown(command: str, exc: TransportError | ApiError) -> OutcomeUnknownError:
-    """The error of a create/import without a custom ID whose last attempt may have been
-    done by the service: it says so once, with the cause, and is not re-sent."""
-    cause = str(exc).removeprefix(f"{command}: ")
-    kind = UndecodedOutcomeError if isinstance(exc, DecodeError) else OutcomeUnknownError
-    return kind(
-        f"{command}: {cause}; the request reached the service but its outcome is unknown, "
-        "so the topic may or may not exist. It was not re-sent, to avoid a duplicate: check "
-        "with get_topic, or use a custom topic_id to make retries safe",
-        command=command,
-        status=exc.status if isinstance(exc, TransportError) else None,
-    )
-
-
-def _telemetry(
-    client: TopicClient,
-    tracer_provider: TracerProvider | None,
-    meter_provider: MeterProvider | None,
-) -> Telemetry | None:
-    """OpenTelemetry spans and metrics when the API is installed; None (nothing imported,
-    nothing done) otherwise."""
-    if tracer_provider is None and meter_provider is None and not telemetry_available():
-        return None
-    from . import __version__
-
-    return Telemetry(
-        version=__version__,
-        host=URL(client.base_url).host or "",
-        effective_rate=client.effective_rate,
-        commands=tuple(client.services),
-        tracer_provider=tracer_provider,
-        meter_provider=meter_provider,
-    )
-
-
-def _check_count(field: str, value: int | None, *, allow_none: bool) -> None:
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError(field, f"{field} is {value!r}, it must be a whole number from 1")

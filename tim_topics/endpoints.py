@@ -9,6 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final, Literal
 
+from yarl import URL
+
+from .errors import ValidationError
+
 Command = Literal["create_topic", "destroy_topic", "get_topic", "modify_topic", "import_topic"]
 
 MILLION_GROUP_SERVICE: Final = "million_group_open_http_svc"
@@ -52,13 +56,25 @@ def region_base_url(region: str, *, backup: bool = False) -> str:
     try:
         primary, spare = REGION_DOMAINS[key]
     except KeyError:
-        from .errors import ValidationError
-
         known = ", ".join(REGION_DOMAINS)
         raise ValidationError(
             "region", f"region {region!r} is unknown; the known regions are: {known}"
         ) from None
     return f"https://{spare if backup else primary}"
+
+
+def base_url_of(base_url: str | None, region: str, *, backup: bool = False) -> str:
+    """The client's base URL: ``base_url`` (an http(s) URL, e.g. the emulator's) when
+    given, else the region's domain."""
+    if base_url is None:
+        return region_base_url(region, backup=backup)
+    url = URL(base_url)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValidationError(
+            "base_url",
+            f"base_url must be an http(s) URL like 'http://127.0.0.1:8080', got {base_url!r}",
+        )
+    return base_url.rstrip("/")
 
 
 def command_path(service: str, command: str) -> str:

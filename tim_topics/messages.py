@@ -27,10 +27,10 @@ class CreateTopicRequest:
 
 @attrs.frozen(kw_only=True)
 class ImportTopicRequest(CreateTopicRequest):
-    """Body of import_topic: create_topic's fields plus ``CreateTime`` and ``Type``."""
+    """Body of import_topic: create_topic's fields plus ``CreateTime``. (The optional
+    ``Type`` the page shows can only be ``Community``, so it is never sent.)"""
 
     create_time: int | None = None
-    group_type: str | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -33,7 +33,7 @@ import asyncio
 import math
 from collections.abc import Iterable
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Final
 
 import aiohttp
 import attrs
@@ -47,6 +47,7 @@ from .metrics import CallLog, ClientMetrics
 #: is well under 1 MiB), small enough that a hostile or broken server cannot exhaust memory.
 DEFAULT_MAX_ANSWER_BYTES = 64 * 1024 * 1024
 _CHUNK = 64 * 1024
+_JSON: Final = {"Content-Type": "application/json"}
 
 
 def pool_size_needed(limits: Iterable[float], timeout: float) -> int:
@@ -98,6 +99,7 @@ class RequestPath:
     ) -> None:
         self.limiter = limiter
         self.timeout = timeout
+        self._client_timeout = aiohttp.ClientTimeout(total=timeout)
         self.max_answer_bytes = max_answer_bytes
         self.metrics = metrics if metrics is not None else ClientMetrics()
         self._session = session
@@ -210,8 +212,8 @@ class RequestPath:
             async with session.post(
                 url,
                 data=body,
-                headers={"Content-Type": "application/json"},
-                timeout=aiohttp.ClientTimeout(total=self.timeout),
+                headers=_JSON,
+                timeout=self._client_timeout,
                 allow_redirects=False,
                 trace_request_ctx=progress,
             ) as response:

@@ -1,9 +1,9 @@
 """Optional OpenTelemetry traces and metrics of the client's calls.
 
-Used only when the ``opentelemetry`` API is installed (``pip install 'tim-topics[otel]'``):
-otherwise nothing is imported and calls run exactly as before. The app configures the
-providers (globally, or per client with ``tracer_provider=`` / ``meter_provider=``); with
-none configured, OpenTelemetry's no-op providers make each call cost a few microseconds.
+Used only when the ``opentelemetry`` API is installed (``pip install 'tim-topics[otel]'``)
+and the app has configured a provider: globally before it creates the client, or per
+client with ``tracer_provider=`` / ``meter_provider=``. Otherwise nothing is imported (API
+not installed) or nothing is done (no provider), and calls run exactly as before.
 
 Each call is one span ``tim_topics.<command>`` (kind CLIENT) with:
 
@@ -50,6 +50,24 @@ def telemetry_available() -> bool:
         return importlib.util.find_spec("opentelemetry.trace") is not None
     except ModuleNotFoundError:
         return False
+
+
+def providers_configured() -> bool:
+    """Whether the app has set a global tracer or meter provider (an SDK's, not the API's
+    placeholders). Without one every span and instrument would be a no-op: the client
+    then skips telemetry altogether, which saves tens of microseconds a call."""
+    if not telemetry_available():
+        return False
+    from opentelemetry import metrics, trace
+
+    unset = (trace.ProxyTracerProvider, trace.NoOpTracerProvider)
+    tracing = not isinstance(trace.get_tracer_provider(), unset)
+    meter_provider = metrics.get_meter_provider()
+    metering = not (
+        isinstance(meter_provider, metrics.NoOpMeterProvider)
+        or type(meter_provider).__name__.endswith("ProxyMeterProvider")
+    )
+    return tracing or metering
 
 
 def outcome_of(error: BaseException | None) -> str:
@@ -172,3 +190,27 @@ class Telemetry:
             self._throttled.add(log.throttled, by_command)
         if log.attempts:
             self._limiter_wait.record(log.limiter_wait, by_command)
+
+
+def client_telemetry(
+    *,
+    host: str,
+    effective_rate: Callable[[str], float],
+    commands: Iterable[str],
+    tracer_provider: TracerProvider | None,
+    meter_provider: MeterProvider | None,
+) -> Telemetry | None:
+    """A client's telemetry when a provider is given or configured globally; None (nothing
+    imported without the API, nothing done) otherwise."""
+    if tracer_provider is None and meter_provider is None and not providers_configured():
+        return None
+    from . import __version__
+
+    return Telemetry(
+        version=__version__,
+        host=host,
+        effective_rate=effective_rate,
+        commands=commands,
+        tracer_provider=tracer_provider,
+        meter_provider=meter_provider,
+    )

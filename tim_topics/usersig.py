@@ -12,6 +12,8 @@ from typing import Protocol
 
 from TLSSigAPIv2 import TLSSigAPIv2
 
+from .errors import ValidationError
+
 #: Validity of a generated UserSig. The vendor recommends at least 24 h.
 DEFAULT_VALIDITY = 7 * 86400
 #: Renew once this share of the validity is used up (so well before expiry).
@@ -85,8 +87,6 @@ class GeneratedUserSig:
         clock: Callable[[], float] = time.time,
     ) -> None:
         if validity < 60:
-            from .errors import ValidationError
-
             raise ValidationError(
                 "usersig_validity", f"usersig_validity is {validity} s, the minimum is 60"
             )

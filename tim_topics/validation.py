@@ -183,3 +183,10 @@ def check_bool(value: object, field: str) -> bool:
     if not isinstance(value, bool):
         raise ValidationError(field, f"{field} must be a bool, not {type(value).__name__}")
     return value
+
+
+def check_count(field: str, value: object) -> int:
+    """A whole number from 1 (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError(field, f"{field} is {value!r}, it must be a whole number from 1")
+    return value

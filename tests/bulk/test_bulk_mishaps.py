@@ -127,3 +127,19 @@ async def test_a_journal_of_another_destination_is_refused(
             message = str(refused.value)
             assert f"app {APP} at {emu.url}" in message
             assert f"app {APP + 1} at {production.url}" in message
+
+
+# -- 8. cheap settling: one read of a group serves the records settling together -------------
+
+
+async def test_lost_answers_settling_together_share_one_group_read(
+    emu: Emulator, client: TopicClient
+) -> None:
+    records = [TopicRecord(group_id=GROUP, topic_name=f"lost {n}") for n in range(12)]
+    emu.fail_next("import_topic", kind="drop_after", times=len(records))
+    outcomes = await run(client, records, concurrency=len(records))
+    assert {o.status for o in outcomes} == {"imported"}
+    assert len({o.topic_id for o in outcomes}) == len(records) == len(emu.topics(GROUP))
+    assert emu.stats.commands["import_topic"].calls == len(records)  # none sent twice
+    reads = emu.stats.commands["get_topic"].calls
+    assert 1 <= reads <= len(records) // 3  # one read per record before

@@ -31,8 +31,9 @@ T = TypeVar("T")
 class EmulatorThread:
     """An :class:`Emulator` running in its own event loop on a background thread."""
 
-    def __init__(self, rate_limit: int = 200) -> None:
+    def __init__(self, rate_limit: int = 200, port: int = 0) -> None:
         self.rate_limit = rate_limit
+        self.port = port
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.emulator: Emulator | None = None
@@ -48,6 +49,7 @@ class EmulatorThread:
                 identifier=ADMIN,
                 groups=GROUPS,
                 rate_limit=self.rate_limit,
+                port=self.port,
             )
             await emulator.start()
             return emulator

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -53,3 +55,42 @@ def run_example(name: str, *args: str, cwd: Path | None = None) -> subprocess.Co
         cwd=cwd,
         check=False,
     )
+
+
+async def start_example(name: str, *args: str, **env: str) -> asyncio.subprocess.Process:
+    """Start ``python examples/<name>.py ARGS`` (stdout piped, stderr merged into it)."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(EXAMPLES / f"{name}.py"),
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        env=example_env(**env),
+    )
+
+
+async def read_until(process: asyncio.subprocess.Process, text: str) -> str:
+    """The process's output up to the first line holding ``text``; AssertionError with
+    the output if it ends (or RUN_TIMEOUT passes) first."""
+    assert process.stdout is not None
+    seen: list[str] = []
+
+    async def scan() -> None:
+        while True:
+            line = (await process.stdout.readline()).decode()  # type: ignore[union-attr]
+            if not line:
+                raise AssertionError(f"ended before {text!r}:\n{''.join(seen)}")
+            seen.append(line)
+            if text in line:
+                return
+
+    await asyncio.wait_for(scan(), RUN_TIMEOUT)
+    return "".join(seen)
+
+
+async def interrupt(process: asyncio.subprocess.Process) -> tuple[int, str]:
+    """Ctrl-C the process; its exit status and the rest of its output."""
+    process.send_signal(signal.SIGINT)
+    rest, _ = await asyncio.wait_for(process.communicate(), RUN_TIMEOUT)
+    assert process.returncode is not None
+    return process.returncode, rest.decode()

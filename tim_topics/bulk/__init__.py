@@ -15,6 +15,7 @@ from .journal import (
     JournalError,
     JournalMismatchError,
 )
+from .outage import OutageError
 from .outcome import ImportOutcome, Status
 from .pacing import ImportGauges
 from .record_checks import BulkCommand
@@ -29,6 +30,7 @@ __all__ = [
     "JournalDestinationError",
     "JournalError",
     "JournalMismatchError",
+    "OutageError",
     "SourceItem",
     "Status",
     "TopicIdConflictError",

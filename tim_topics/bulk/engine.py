@@ -11,7 +11,11 @@ Per record: validate (a bad record fails at once, nothing sent); look the record
 journal (done by an earlier run: reported, not sent; noted but unsettled: settled first);
 note it as pending (committed) before its request leaves; send it with the client's safe
 retries; record the result. A record without a custom topic ID whose answer was lost is
-settled (:mod:`tim_topics.bulk.settle`) and sent again only when it certainly made nothing.
+settled (:mod:`tim_topics.bulk.settle`, reads shared by :mod:`~tim_topics.bulk.group_reads`)
+and sent again only when it certainly made nothing; one whose outcome cannot be told ends
+``unknown``, for the next run to settle. A custom ID found in use is ``exists`` only when
+the topic equals the record (:mod:`tim_topics.bulk.conflicts`). An outage (the endpoint
+unreachable, the shared limiter down) pauses the import (:mod:`tim_topics.bulk.outage`).
 
 Closing the iterator (``break`` out of ``async for``, ``aclose()``) cancels the workers;
 records cut short stay pending in the journal and are settled by the next run.
@@ -45,8 +49,10 @@ from ..retry import is_ambiguous
 from .conflicts import TopicIdConflictError, check_in_use
 from .destination import destination_of
 from .gate import SendGate
+from .group_reads import GroupReads
 from .journal import DONE_STATES, UNSETTLED_STATES, Journal, JournalError, JournalMismatchError
 from .journal import digest as fingerprint_of
+from .outage import DEFAULT_OUTAGE_LIMIT, OutageError, OutageGate, is_outage, outage_cause
 from .outcome import ImportOutcome
 from .pacing import ImportGauges, InFlightTarget
 from .record_checks import WIRE_COMMANDS, BulkCommand, TopicRequest, check_command, checked_request
@@ -59,6 +65,15 @@ DEFAULT_CONCURRENCY: Final = None
 #: Sends of one record without a topic ID, each of which lost its answer and was found to
 #: have made nothing, before the record is given up.
 DEFAULT_MAX_SENDS: Final = 3
+
+#: What to do about an input that changed under its journal. Never "start over with a new
+#: journal": the records the first one noted as done would be sent again, and those
+#: without a custom ID made twice.
+CHANGED_INPUT_ADVICE: Final = (
+    "Keep the journal: to finish, run the import again on the input as it was; then import "
+    "only new records, as an input of their own (with a journal of its own), and change "
+    "topics already imported with modify_topic (tim-topics modify), not by importing them again"
+)
 
 #: Outcomes waiting for the consumer, at the most (workers wait beyond it).
 MAX_QUEUED: Final = 1024
@@ -91,6 +106,12 @@ class ImportOptions:
     settle_wait: float = SERVICE_TIMEOUT
     clock_skew: float = DEFAULT_CLOCK_SKEW
     max_sends: int = DEFAULT_MAX_SENDS
+    outage_limit: float = DEFAULT_OUTAGE_LIMIT
+    """Seconds an outage (endpoint unreachable, shared limiter down) is waited out before
+    the import stops with :class:`~tim_topics.bulk.outage.OutageError`."""
+    retry_failed: bool = True
+    """Whether records an earlier run marked failed are sent again (False when they were
+    handed to the user in a failures file: sending them from both could make them twice)."""
 
     def __attrs_post_init__(self) -> None:
         check_command(self.command)
@@ -102,7 +123,7 @@ class ImportOptions:
             raise ValidationError(
                 "concurrency", f"concurrency is {self.concurrency}, it must be 1 to 10000"
             )
-        for name in ("settle_wait", "clock_skew"):
+        for name in ("settle_wait", "clock_skew", "outage_limit"):
             if getattr(self, name) < 0:
                 raise ValidationError(name, f"{name} must not be negative")
         if self.max_sends < 1:
@@ -120,6 +141,8 @@ def import_topics(
     settle_wait: float = SERVICE_TIMEOUT,
     clock_skew: float = DEFAULT_CLOCK_SKEW,
     max_sends: int = DEFAULT_MAX_SENDS,
+    retry_failed: bool = True,
+    outage_limit: float = DEFAULT_OUTAGE_LIMIT,
 ) -> AsyncGenerator[ImportOutcome, None]:
     """Import (``command="import"``) or create (``"create"``) every record; yields one
     :class:`ImportOutcome` per record, in completion order.
@@ -134,10 +157,17 @@ def import_topics(
     needs at the latency observed (rate x latency, plus headroom; up to what the limit needs
     at the service's 3 s time-out), growing and shrinking with it; an int caps them.
     ``gauges`` (an :class:`ImportGauges`) is kept up to date with the records in flight,
-    the target and the latency, for a progress display. ``settle_wait`` is how long after a lost answer the group's
-    topics are read (the service's own time-out, 3 s); ``max_sends`` bounds the sends of a
-    record whose answers are lost; ``clock_skew`` is how far the service's clock may lag
-    ours when a topic without a creation time is matched.
+    the target and the latency, for a progress display. ``settle_wait`` is how long after a
+    lost answer the group's topics are read (the service's own time-out, 3 s); ``max_sends``
+    bounds the sends of a record whose answers are lost; ``clock_skew`` is how far the
+    service's clock may lag ours when a topic without a creation time is matched;
+    ``retry_failed=False`` reports records an earlier run marked failed as failed again
+    (``earlier=True``) instead of sending them.
+
+    When the endpoint cannot be reached (refused, DNS, TLS) or the shared limiter's Redis
+    is down, the import pauses: no new record is taken and one record probes with back-off
+    until calls get through, then everything resumes; no record fails for it. After
+    ``outage_limit`` seconds (default 300) it raises :class:`OutageError`.
 
     Raises :class:`~tim_topics.errors.AuthError` (after the records in flight are reported)
     when the service refuses the credentials, :class:`JournalError` when the journal fails
@@ -149,6 +179,8 @@ def import_topics(
         settle_wait=settle_wait,
         clock_skew=clock_skew,
         max_sends=max_sends,
+        retry_failed=retry_failed,
+        outage_limit=outage_limit,
     )
     return import_items(client, _numbered(records), options, journal=journal, gauges=gauges)
 
@@ -277,6 +309,9 @@ class _Importer:
             cap=options.concurrency,
             gauges=gauges,
         )
+        self.outage = OutageGate(options.outage_limit, gauges=self.pacing.gauges)
+        #: Settlements of one group within a short window share one read of it.
+        self.group_reads = GroupReads(client)
         #: Workers that take records (a worker over the target retires after its record).
         self._active = 0
 
@@ -317,6 +352,7 @@ class _Importer:
             for worker in left:
                 worker.cancel()
             await asyncio.gather(*left, return_exceptions=True)
+            await self.group_reads.aclose()
             await source.aclose()
 
     async def _work(
@@ -324,7 +360,11 @@ class _Importer:
     ) -> None:
         error: BaseException | None = None
         try:
-            while (item := await source.next()) is not None:
+            while True:
+                await self.outage.wait_open()  # during an outage, take no new record
+                item = await source.next()
+                if item is None:
+                    break
                 started = self.pacing.started()
                 try:
                     outcome = await self._process(item)
@@ -353,7 +393,7 @@ class _Importer:
             raise JournalMismatchError(
                 f"record {item.index}{where} differs from the one the journal "
                 f"{str(self.journal.path)!r} noted for it: the input changed since the earlier "
-                "run. Import a changed input with a new journal"
+                f"run. {CHANGED_INPUT_ADVICE}"
             )
         if row is not None and row.state in DONE_STATES and row.topic_id is not None:
             return ImportOutcome(
@@ -361,6 +401,15 @@ class _Importer:
                 record=record,
                 status="imported" if row.state == "imported" else "exists",
                 topic_id=row.topic_id,
+                line=item.line,
+                earlier=True,
+            )
+        if row is not None and row.state == "failed" and not self.options.retry_failed:
+            return ImportOutcome(
+                index=item.index,
+                record=record,
+                status="failed",
+                error=TimTopicsError(row.reason or "failed in an earlier run"),
                 line=item.line,
                 earlier=True,
             )
@@ -377,7 +426,7 @@ class _Importer:
                 earlier_noted_at=row.noted_at if unsettled and row is not None else None,
                 unsettled=unsettled,
             )
-        except (JournalError, asyncio.CancelledError):
+        except (JournalError, OutageError, asyncio.CancelledError):
             raise
         except Exception as exc:  # a bug: this record fails, its fate is left to settle
             logger.exception("record %d: unexpected error", item.index)
@@ -407,7 +456,10 @@ class _Importer:
             if settled is not None:
                 return settled
         key = (request.group_id, request.topic_name)
-        for _ in range(self.options.max_sends):
+        sends = 0
+        probed = False
+        while sends < self.options.max_sends:
+            outage: TimTopicsError | None = None
             gate = contextlib.nullcontext() if custom else self.gate.sending(key)
             async with gate:
                 noted_at = time.time()
@@ -417,19 +469,31 @@ class _Importer:
                 try:
                     made = await self.client.send_create(self.wire_command, request)
                 except AlreadyExistsError:
+                    self.outage.up()
                     return await self._in_use(item, request, fingerprint)
                 except ClientClosedError as exc:
                     return self._failed(item, fingerprint, exc, unknown=True)
                 except TimTopicsError as exc:
-                    if isinstance(exc, AuthError):
-                        self._abort(exc)
-                    if not is_ambiguous(exc):
-                        return self._failed(item, fingerprint, exc, unknown=False)
-                    lost_at = self._loop.time()
+                    if is_outage(exc):
+                        outage = exc
+                    else:
+                        self.outage.up()
+                        if isinstance(exc, AuthError):
+                            self._abort(exc)
+                        if not is_ambiguous(exc):
+                            return self._failed(item, fingerprint, exc, unknown=False)
+                        lost_at = self._loop.time()
                 else:
+                    self.outage.up()
                     if made.made_earlier:
                         return await self._in_use(item, request, fingerprint)
                     return self._done(item, "imported", made.topic_id)
+            if outage is not None:
+                # It never left: not a send. Wait for the service, then send it again.
+                probed = await self.outage.wait_to_retry(outage, probed=probed)
+                continue
+            probed = False
+            sends += 1
             if custom:
                 # Sending again is safe: the custom ID cannot be made twice (10021/10025).
                 logger.info("record %d: the answer was lost: sending it again", item.index)
@@ -445,16 +509,16 @@ class _Importer:
             if settled is not None:
                 return settled
             logger.info("record %d: it made no topic: sending it again", item.index)
-        sends = f"{self.options.max_sends} sends of topic {request.topic_name!r}"
+        tries = f"{self.options.max_sends} sends of topic {request.topic_name!r}"
         if custom:
             unknown = OutcomeUnknownError(
-                f"{self.wire_command}: the outcome is unknown: {sends} lost their answers; "
+                f"{self.wire_command}: the outcome is unknown: {tries} lost their answers; "
                 "running again settles it (a custom topic ID is never made twice)",
                 command=self.wire_command,
             )
             return self._failed(item, fingerprint, unknown, unknown=True)
         given_up = TransportError(
-            f"{self.wire_command}: {sends} lost their answers, and none made the topic; giving up",
+            f"{self.wire_command}: {tries} lost their answers, and none made the topic; giving up",
             command=self.wire_command,
             sent=False,
         )
@@ -472,10 +536,13 @@ class _Importer:
         """The record's outcome when settling decides it made a topic (or cannot decide);
         None when it certainly made none. A failed read of the group's topics is tried again,
         ``max_sends`` reads in all, before the record is left unknown."""
-        for read in range(1, self.options.max_sends + 1):
+        read = 0
+        probed = False
+        while True:
             delay = not_before - self._loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
+            outage: BaseException | None = None
             async with self.gate.settling((request.group_id, request.topic_name)):
                 try:
                     topic_id = await find_made_topic(
@@ -485,18 +552,27 @@ class _Importer:
                         noted_at=noted_at,
                         is_claimed=self.journal.is_claimed,
                         clock_skew=self.options.clock_skew,
+                        read_group=self.group_reads.read,
                     )
                 except OutcomeUnknownError as exc:
-                    if read == self.options.max_sends:
-                        return self._failed(item, fingerprint, exc, unknown=True)
-                    logger.warning("record %d: cannot settle it yet: %s", item.index, exc)
-                    not_before = self._loop.time() + self.options.settle_wait
-                    continue
-                if topic_id is None:
-                    return None
-                logger.info("record %d: found its topic %s", item.index, topic_id)
-                return self._done(item, "imported", topic_id)
-        raise AssertionError("unreachable")  # pragma: no cover
+                    outage = outage_cause(exc)
+                    if outage is None:
+                        self.outage.up()
+                        read += 1
+                        if read >= self.options.max_sends:
+                            return self._failed(item, fingerprint, exc, unknown=True)
+                        logger.warning("record %d: cannot settle it yet: %s", item.index, exc)
+                        not_before = self._loop.time() + self.options.settle_wait
+                        continue
+                else:
+                    self.outage.up()
+                    if topic_id is None:
+                        return None
+                    logger.info("record %d: found its topic %s", item.index, topic_id)
+                    return self._done(item, "imported", topic_id)
+            # The group could not be read for an outage: not a read; wait it out (outside
+            # the settlement, so that the sends of this name are not held up by it).
+            probed = await self.outage.wait_to_retry(outage, probed=probed)
 
     async def _in_use(
         self, item: SourceItem, request: TopicRequest, fingerprint: int
@@ -504,13 +580,21 @@ class _Importer:
         """The record's custom ID is in use: ``exists`` when the topic equals the record,
         ``failed`` (a conflict naming the fields) when it differs."""
         assert request.topic_id is not None
-        try:
-            await check_in_use(self.client, self.wire_command, request)
-        except TopicIdConflictError as exc:
-            return self._failed(item, fingerprint, exc, unknown=False)
-        except OutcomeUnknownError as exc:
-            return self._failed(item, fingerprint, exc, unknown=True)
-        return self._done(item, "exists", request.topic_id)
+        probed = False
+        while True:
+            try:
+                await check_in_use(self.client, self.wire_command, request)
+            except TopicIdConflictError as exc:
+                self.outage.up()
+                return self._failed(item, fingerprint, exc, unknown=False)
+            except OutcomeUnknownError as exc:
+                cause = outage_cause(exc)
+                if cause is None:
+                    return self._failed(item, fingerprint, exc, unknown=True)
+                probed = await self.outage.wait_to_retry(cause, probed=probed)
+                continue
+            self.outage.up()
+            return self._done(item, "exists", request.topic_id)
 
     def _abort(self, error: AuthError) -> None:
         if self.abort_error is None:

@@ -234,8 +234,9 @@ class Journal:
             raise JournalDestinationError(
                 f"the journal {str(self.path)!r} is of an import into app {stored['sdkappid']} "
                 f"at {stored.get('endpoint', '?')}; this import goes to app {sdkappid} at "
-                f"{endpoint}. A journal holds for one destination only: use another journal "
-                "for this one (tim-topics import picks one per app and endpoint by default)"
+                f"{endpoint}. A journal holds for one destination only: use the journal this "
+                "destination was imported with, or if it never was, one of its own (tim-topics "
+                "import: leave out --journal, the default is one per app and endpoint)"
             )
 
     # -- rows ------------------------------------------------------------------------------

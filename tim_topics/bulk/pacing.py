@@ -14,7 +14,7 @@ limiter and says nothing about the service: then the target only shrinks, a litt
 window, until the calls dip under the rate and the service's latency shows again. So the
 target grows when the service slows down, and drifts down when it speeds up.
 
-Growth is a step of 1.25x to 2x, and is kept only when it pays: when the calls did not
+Growth is a step of 1.25x to 4x, and is kept only when it pays: when the calls did not
 rise in the window after it, something else bounds them (the limiter's queue, the CPU, the
 connections), and the target goes back to what it was. It grows again only when the call
 rate falls clearly below what it was then (the service slowed down).
@@ -38,6 +38,11 @@ FLOOR: Final = 4
 #: In flight = rate x latency x HEADROOM + EXTRA.
 HEADROOM: Final = 1.25
 EXTRA: Final = 4
+#: The ceiling leaves more room: a call the service takes its full 3 s over also waits for
+#: the network and our own turn, and jitter spreads it further.
+CEILING_HEADROOM: Final = 1.5
+#: The most the target grows in one window.
+MAX_GROWTH: Final = 4
 #: Seconds over which latency and the call rate are measured, at the least.
 WINDOW: Final = 1.0
 #: The calls run "at the rate" from this share of it up.
@@ -57,7 +62,7 @@ FALL: Final = 0.9
 def ceiling_for(rate: float) -> int:
     """The most records ever in flight without a cap: what ``rate`` needs when every call
     takes the service's whole time-out."""
-    return max(INITIAL_IN_FLIGHT, math.ceil(rate * SERVICE_TIMEOUT * HEADROOM) + EXTRA)
+    return max(INITIAL_IN_FLIGHT, math.ceil(rate * SERVICE_TIMEOUT * CEILING_HEADROOM) + EXTRA)
 
 
 @attrs.define
@@ -164,7 +169,7 @@ class InFlightTarget:
             # Below the rate with the target in use: Little's law on what we saw.
             self._plateau_rate = None
             needed = math.ceil(rate * latency * HEADROOM) + EXTRA
-            wanted = min(2 * target, max(math.ceil(target * 1.25), needed))
+            wanted = min(MAX_GROWTH * target, max(math.ceil(target * 1.25), needed))
         # else: the input (or the consumer) is the bottleneck, not the target
         gauges.target = max(self.floor, min(self.ceiling, wanted))
         if gauges.target > target:

@@ -26,7 +26,7 @@ missing cannot be told apart, and a failed read decides nothing: both are
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Final
 
 from ..client import TopicClient
@@ -123,11 +123,17 @@ async def find_made_topic(
     noted_at: float | None,
     is_claimed: Callable[[str], bool],
     clock_skew: float = DEFAULT_CLOCK_SKEW,
+    read_group: Callable[[str], Awaitable[list[TopicResult]]] | None = None,
 ) -> str | None:
     """Read the group's topics and return the ID of the topic ``request`` made, or None when
-    it certainly made none. OutcomeUnknownError when the topics cannot be read."""
+    it certainly made none. OutcomeUnknownError when the topics cannot be read.
+    ``read_group`` reads them (a shared read, see :mod:`tim_topics.bulk.group_reads`);
+    by default, a ``get_topic`` of its own."""
     try:
-        results = await client.get_topic(request.group_id, response_filter=SETTLE_FIELDS)
+        if read_group is not None:
+            results = await read_group(request.group_id)
+        else:
+            results = await client.get_topic(request.group_id, response_filter=SETTLE_FIELDS)
     except TimTopicsError as exc:
         raise OutcomeUnknownError(
             f"{command}: the outcome is unknown: the request for topic "

@@ -30,6 +30,7 @@ from ..bulk.id_map import IdMapWriter
 from ..bulk.inputs import InputFormat, InputFormatError, count_records, csv_header, read_records
 from ..bulk.journal import Journal, JournalError, JournalMismatchError, RowState
 from ..bulk.journal import digest as fingerprint_of
+from ..bulk.outage import DEFAULT_OUTAGE_LIMIT, OutageError
 from ..bulk.outcome import ImportOutcome
 from ..bulk.pacing import ImportGauges
 from ..bulk.record_checks import WIRE_COMMANDS, BulkCommand
@@ -50,6 +51,8 @@ EXIT_FAILURES: Final = 1
 EXIT_USAGE: Final = 2
 #: Some records were sent and their outcome is still unknown: run the same command again.
 EXIT_UNKNOWN: Final = 3
+#: The service (or the shared limiter) stayed unreachable past --outage-limit.
+EXIT_OUTAGE: Final = 4
 EXIT_INTERRUPTED: Final = 130
 
 #: Failures and bad lines logged one by one; past this, only the summary lists them.
@@ -75,6 +78,8 @@ class ImportJob:
     fmt: InputFormat = "jsonl"
     id_map: Path | None = None
     """Where the ``source ID -> new ID`` map goes (``--id-map``), if anywhere."""
+    outage_limit: float = DEFAULT_OUTAGE_LIMIT
+    """Seconds an outage is waited out before the import stops (``--outage-limit``)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -95,6 +100,8 @@ class ImportReport:
     failures_written: int
     failure_samples: list[tuple[int | None, str]]
     unknown_samples: list[tuple[int | None, str]] = attrs.field(factory=list)
+    outage: bool = False
+    """The import stopped because the service stayed unreachable (``aborted`` says why)."""
     """Records whose outcome is unknown (line, reason): not in the failures file."""
 
     @property
@@ -107,6 +114,8 @@ class ImportReport:
     def exit_status(self) -> int:
         if self.interrupted:
             return EXIT_INTERRUPTED
+        if self.outage:
+            return EXIT_OUTAGE
         if self.totals["unknown"]:
             return EXIT_UNKNOWN
         return EXIT_OK if self.complete else EXIT_FAILURES
@@ -138,6 +147,18 @@ _IDENTITY_NAMES: Final = {
 }
 
 
+#: What to do when the journal was written for another file or options. Never "delete the
+#: journal" or "start over with another": its done records would be sent again, and those
+#: without a TopicId made twice.
+CHANGED_FILE_ADVICE: Final = (
+    "To resume or finish that import, run the same command, with the same options, on the "
+    "file as it was. Do not delete this journal or start the file again with a new one: the "
+    "records it holds as done would be sent again, and those without a TopicId made twice. "
+    "Import new records as a file of their own (it gets a journal of its own), and change "
+    "topics already imported with 'tim-topics modify', not by importing them again"
+)
+
+
 def open_journal(job: ImportJob) -> Journal:
     """The job's journal, new or resumed; JournalMismatchError when it was written for
     another input or other options."""
@@ -158,9 +179,7 @@ def open_journal(job: ImportJob) -> Journal:
         if changed:
             raise JournalMismatchError(
                 f"the journal {str(job.journal)!r} belongs to another import "
-                f"({stored.get('input', '?')}): {'; '.join(changed)}. To resume, run the same "
-                "command on the same file; to start over, delete the journal or give "
-                "another --journal"
+                f"({stored.get('input', '?')}): {'; '.join(changed)}. {CHANGED_FILE_ADVICE}"
             )
     except BaseException:
         journal.close()
@@ -256,7 +275,11 @@ async def _consume(
 ) -> None:
     log_failure = _FailureLog()
     options = ImportOptions(
-        command=job.command, concurrency=job.concurrency, settle_wait=settle_wait
+        command=job.command,
+        concurrency=job.concurrency,
+        settle_wait=settle_wait,
+        retry_failed=False,  # they are the failures file's: sent from there, once
+        outage_limit=job.outage_limit,
     )
     items = _read_input(job, journal, tally, stop, log_failure)
     outcomes = import_items(client, items, options, journal=journal, gauges=gauges)
@@ -332,6 +355,7 @@ async def import_file(
     started = time.monotonic()
     interrupted = False
     aborted: str | None = None
+    outage = False
     try:
         display.start()
         ticker = asyncio.create_task(display.run())
@@ -345,6 +369,8 @@ async def import_file(
             interrupted = True
         except AuthError as exc:
             aborted = str(exc)
+        except OutageError as exc:
+            aborted, outage = str(exc), True
         finally:
             remove_handlers()
             ticker.cancel()
@@ -373,6 +399,7 @@ async def import_file(
         throttled=metrics.throttled - throttled,
         interrupted=interrupted,
         aborted=aborted,
+        outage=outage,
         failures_written=written,
         failure_samples=samples,
         unknown_samples=unknown_samples,
@@ -400,7 +427,12 @@ def summary_lines(report: ImportReport) -> list[str]:
         f"  this run : {tally.imported} imported, "
         f"{tally.exists} exists, {tally.failed} failed, {tally.unknown} unknown, "
         f"{tally.bad_lines} bad lines"
-        + (f" ({tally.earlier} already done by earlier runs)" if tally.earlier else ""),
+        + (f" ({tally.earlier} already done by earlier runs)" if tally.earlier else "")
+        + (
+            f" ({tally.failed_earlier} failed in earlier runs: see the failures file)"
+            if tally.failed_earlier
+            else ""
+        ),
         f"  in total : {there} of {tally.total} records there ({totals['imported']} imported, "
         f"{totals['exists']} exists), {failed} failed, {unknown} unknown",
         f"  rate     : {report.requests} calls in {report.elapsed:.1f} s = {rate:.1f} calls/s "
@@ -417,7 +449,8 @@ def summary_lines(report: ImportReport) -> list[str]:
     if report.failures_written:
         lines.append(
             f"  failures : {report.failures_written} records written to {job.failures} as they "
-            "were in the input: fix them and import that file"
+            "were in the input: fix them and import that file (this command does not send "
+            "them again)"
         )
         lines.extend(
             f"    {'line ' + str(line) if line is not None else 'record'}: {reason}"
@@ -438,6 +471,11 @@ def summary_lines(report: ImportReport) -> list[str]:
         lines.extend(
             f"    {'line ' + str(line) if line is not None else 'record'}: {reason}"
             for line, reason in report.unknown_samples
+        )
+    if report.outage:
+        lines.append(
+            "The service could not be reached: nothing was marked failed because of it. Run "
+            "the same command again once it is reachable: what is done is skipped."
         )
     if report.interrupted:
         lines.append("Run the same command again to finish: what is done is skipped.")
@@ -515,6 +553,17 @@ def register(subparsers: Any) -> None:
             f"come from ${REDIS_URL_ENV}, not the command line"
         ),
     )
+    parser.add_argument(
+        "--outage-limit",
+        type=positive_float,
+        default=DEFAULT_OUTAGE_LIMIT,
+        metavar="SECONDS",
+        help=(
+            "when the endpoint cannot be reached (refused, DNS, TLS) or the shared Redis is "
+            "down, the import pauses and retries; after this long it stops, marking nothing "
+            f"failed, and exits {EXIT_OUTAGE} (default {DEFAULT_OUTAGE_LIMIT:g})"
+        ),
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log retries and settling")
     parser.set_defaults(run=run)
 
@@ -574,6 +623,7 @@ def job_from_args(args: argparse.Namespace, destination: Destination | None = No
         failures=failures,
         fmt=fmt,
         id_map=args.id_map,
+        outage_limit=args.outage_limit,
     )
 
 

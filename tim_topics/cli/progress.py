@@ -54,9 +54,13 @@ class ImportTally:
     bad_lines: int = 0
     earlier: int = 0
     """Records an earlier run had already imported (not sent again)."""
+    failed_earlier: int = 0
+    """Records an earlier run marked failed (left to the failures file, not sent again)."""
 
     def add(self, outcome: ImportOutcome) -> None:
-        if outcome.earlier:
+        if outcome.earlier and not outcome.ok:
+            self.failed_earlier += 1
+        elif outcome.earlier:
             self.earlier += 1
         elif outcome.status == "imported":
             self.imported += 1
@@ -70,12 +74,18 @@ class ImportTally:
     @property
     def done(self) -> int:
         return (
-            self.imported + self.exists + self.failed + self.unknown + self.bad_lines + self.earlier
+            self.imported
+            + self.exists
+            + self.failed
+            + self.unknown
+            + self.bad_lines
+            + self.earlier
+            + self.failed_earlier
         )
 
     @property
     def failures(self) -> int:
-        return self.failed + self.bad_lines
+        return self.failed + self.failed_earlier + self.bad_lines
 
 
 class RateMeter:

@@ -1,4 +1,4 @@
-"""UserSig verification, written from the documented format (NOTES.md), independent of the
+"""UserSig verification, written from the documented format (the vendor's UserSig pages), independent of the
 client's signing code so that a client bug cannot be hidden by the same bug here.
 
 A UserSig is a JSON object (``TLS.ver``, ``TLS.identifier``, ``TLS.sdkappid``,

@@ -1,5 +1,5 @@
 """The emulator's webhook sender: POSTs topic events to the app's callback URL the way the
-service does (NOTES.md, "Topic webhooks").
+service does (the vendor's topic webhook pages).
 
 - Query: ``SdkAppid``, ``CallbackCommand``, ``contenttype=json``, ``ClientIP``,
   ``OptPlatform``, plus ``Sign`` and ``RequestTime`` when a token is set. The body repeats

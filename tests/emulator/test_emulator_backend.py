@@ -1,5 +1,6 @@
-"""The backend's rules on raw wire dicts, without HTTP: every documented error code, the
-stored fields, ResponseFilter, per-topic results and the events for the webhooks."""
+"""The backend's rules on raw wire dicts through the responses layer, without HTTP: every
+documented error code, the stored fields, ResponseFilter, per-topic results and the events
+for the webhooks; and the typed backend methods on their own."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ import pytest
 from emulator_helpers import GROUP, OTHER_GROUP, PLAIN_GROUP
 
 from tim_topics.emulator.backend import (
-    TOPIC_INFO_KEYS,
     TopicBackend,
     TopicCreated,
     TopicInfoChanged,
     TopicsDestroyed,
 )
-from tim_topics.emulator.wire_checks import WireError
+from tim_topics.emulator.errors import ServiceError
+from tim_topics.emulator.responses import TopicResponses
+from tim_topics.emulator.spec import TOPIC_INFO_KEYS
 from tim_topics.models import Topic
 
 NOW = 1_700_000_000
@@ -26,17 +28,22 @@ ASSIGNED = re.compile(re.escape(GROUP) + r"@TOPIC#_@TOPIC#c[A-Z0-9]{11}")
 
 
 @pytest.fixture
-def backend() -> TopicBackend:
-    state = TopicBackend(
+def state() -> TopicBackend:
+    backend = TopicBackend(
         admin_identifier="administrator", wall_clock=lambda: NOW + 0.7, id_rng=random.Random(7)
     )
-    state.add_group(GROUP)
-    state.add_group(OTHER_GROUP)
-    state.add_group(PLAIN_GROUP, topics=False)
-    return state
+    backend.add_group(GROUP)
+    backend.add_group(OTHER_GROUP)
+    backend.add_group(PLAIN_GROUP, topics=False)
+    return backend
 
 
-def create(backend: TopicBackend, **body: Any) -> str:
+@pytest.fixture
+def backend(state: TopicBackend) -> TopicResponses:
+    return TopicResponses(state)
+
+
+def create(backend: TopicResponses, **body: Any) -> str:
     outcome = backend.create_topic({"GroupId": GROUP, "TopicName": "t", **body})
     assert outcome.error_code == 0, outcome.answer
     topic_id: str = outcome.answer["TopicId"]
@@ -54,7 +61,7 @@ def code_of(answer: dict[str, Any]) -> int:
 # -- create and import -----------------------------------------------------------------------
 
 
-def test_create_assigns_an_id_in_the_services_style(backend: TopicBackend) -> None:
+def test_create_assigns_an_id_in_the_services_style(backend: TopicResponses) -> None:
     outcome = backend.create_topic({"GroupId": GROUP, "TopicName": "TestTopic"})
     assert outcome.answer == {
         "ActionStatus": "OK",
@@ -72,12 +79,12 @@ def test_create_assigns_an_id_in_the_services_style(backend: TopicBackend) -> No
     )
 
 
-def test_assigned_ids_are_unique(backend: TopicBackend) -> None:
+def test_assigned_ids_are_unique(backend: TopicResponses) -> None:
     ids = {create(backend) for _ in range(200)}
     assert len(ids) == 200
 
 
-def test_create_stores_every_field_with_defaults(backend: TopicBackend) -> None:
+def test_create_stores_every_field_with_defaults(backend: TopicResponses) -> None:
     topic_id = create(
         backend,
         TopicId=CUSTOM,
@@ -107,13 +114,13 @@ def test_create_stores_every_field_with_defaults(backend: TopicBackend) -> None:
     ]
 
 
-def test_the_operator_is_from_account(backend: TopicBackend) -> None:
+def test_the_operator_is_from_account(backend: TopicResponses) -> None:
     outcome = backend.create_topic({"GroupId": GROUP, "TopicName": "t", "From_Account": "u1"})
     assert isinstance(outcome.event, TopicCreated)
     assert (outcome.event.operator_account, outcome.event.owner_account) == ("u1", "u1")
 
 
-def test_import_keeps_create_time_and_reports_no_event(backend: TopicBackend) -> None:
+def test_import_keeps_create_time_and_reports_no_event(backend: TopicResponses) -> None:
     outcome = backend.import_topic(
         {"GroupId": GROUP, "TopicName": "old", "CreateTime": 1448357837, "Type": "Community"}
     )
@@ -122,12 +129,12 @@ def test_import_keeps_create_time_and_reports_no_event(backend: TopicBackend) ->
     assert backend.topics(GROUP)[0].create_time == 1448357837
 
 
-def test_import_without_create_time_uses_now(backend: TopicBackend) -> None:
+def test_import_without_create_time_uses_now(backend: TopicResponses) -> None:
     backend.import_topic({"GroupId": GROUP, "TopicName": "new"})
     assert backend.topics(GROUP)[0].create_time == NOW
 
 
-def test_custom_id_in_use_is_10025_on_create_and_10021_on_import(backend: TopicBackend) -> None:
+def test_custom_id_in_use_is_10025_on_create_and_10021_on_import(backend: TopicResponses) -> None:
     create(backend, TopicId=CUSTOM)
     body = {"GroupId": GROUP, "TopicName": "again", "TopicId": CUSTOM}
     assert code_of(backend.create_topic(body).answer) == 10025
@@ -135,24 +142,27 @@ def test_custom_id_in_use_is_10025_on_create_and_10021_on_import(backend: TopicB
     assert [t.topic_name for t in backend.topics(GROUP)] == ["t"]
 
 
-def test_a_deleted_custom_id_can_be_used_again(backend: TopicBackend) -> None:
+def test_a_deleted_custom_id_can_be_used_again(backend: TopicResponses) -> None:
     create(backend, TopicId=CUSTOM)
     backend.destroy_topic({"GroupId": GROUP, "TopicIdList": [CUSTOM]})
     assert create(backend, TopicId=CUSTOM, TopicName="second") == CUSTOM
 
 
-def test_commit_checks_the_id_again(backend: TopicBackend) -> None:
-    body = {"GroupId": GROUP, "TopicName": "t", "TopicId": CUSTOM}
-    first = backend.check_create("create_topic", body)
-    second = backend.check_create("create_topic", body)
-    assert backend.commit_create(first).error_code == 0
-    assert code_of(backend.commit_create(second).answer) == 10025
+def test_create_checks_the_id_again_after_the_webhook_checks(state: TopicBackend) -> None:
+    state.check_create(group_id=GROUP, topic_id=CUSTOM)
+    state.check_create(group_id=GROUP, topic_id=CUSTOM)  # both pass before either commits
+    state.create_topic(group_id=GROUP, topic_name="t", topic_id=CUSTOM)
+    with pytest.raises(ServiceError) as caught:
+        state.create_topic(group_id=GROUP, topic_name="t", topic_id=CUSTOM)
+    assert caught.value.code == 10025
 
 
-def test_commit_checks_the_group_again(backend: TopicBackend) -> None:
-    new = backend.check_create("create_topic", {"GroupId": GROUP, "TopicName": "t"})
-    backend.add_group(GROUP, topics=False)
-    assert code_of(backend.commit_create(new).answer) == 11000
+def test_create_checks_the_group_again(state: TopicBackend) -> None:
+    state.check_create(group_id=GROUP)
+    state.add_group(GROUP, topics=False)
+    with pytest.raises(ServiceError) as caught:
+        state.create_topic(group_id=GROUP, topic_name="t")
+    assert caught.value.code == 11000
 
 
 @pytest.mark.parametrize(
@@ -188,7 +198,7 @@ def test_commit_checks_the_group_again(backend: TopicBackend) -> None:
     ],
 )
 def test_bad_create_bodies_are_10004_naming_the_field(
-    backend: TopicBackend, body: dict[str, Any], field: str
+    backend: TopicResponses, body: dict[str, Any], field: str
 ) -> None:
     for outcome in (backend.create_topic(body), backend.import_topic(body)):
         assert code_of(outcome.answer) == 10004
@@ -196,13 +206,13 @@ def test_bad_create_bodies_are_10004_naming_the_field(
     assert backend.topics(GROUP) == []
 
 
-def test_the_longest_custom_id_is_accepted(backend: TopicBackend) -> None:
+def test_the_longest_custom_id_is_accepted(backend: TopicResponses) -> None:
     topic_id = GROUP + "@TOPIC#_" + "a" * (96 - len(GROUP) - 8)
     assert len(topic_id) == 96
     assert create(backend, TopicId=topic_id) == topic_id
 
 
-def test_byte_limits_are_inclusive(backend: TopicBackend) -> None:
+def test_byte_limits_are_inclusive(backend: TopicResponses) -> None:
     create(backend, TopicName="话" * 10, FaceUrl="u" * 100, CustomString="c" * 3000)
 
 
@@ -217,7 +227,7 @@ def test_byte_limits_are_inclusive(backend: TopicBackend) -> None:
     ],
 )
 def test_bad_import_fields_are_10004(
-    backend: TopicBackend, extra: dict[str, Any], field: str
+    backend: TopicResponses, extra: dict[str, Any], field: str
 ) -> None:
     outcome = backend.import_topic({"GroupId": GROUP, "TopicName": "t", **extra})
     assert code_of(outcome.answer) == 10004
@@ -225,7 +235,7 @@ def test_bad_import_fields_are_10004(
 
 
 @pytest.mark.parametrize("command", ["create_topic", "import_topic", "get_topic"])
-def test_group_errors(backend: TopicBackend, command: str) -> None:
+def test_group_errors(backend: TopicResponses, command: str) -> None:
     base = {"TopicName": "t", "From_Account": "u"}
     assert code_of(backend.handle(command, {**base, "GroupId": "@TGS#2ABCDEF"}).answer) == 10015
     assert code_of(backend.handle(command, {**base, "GroupId": "@TGS#_"}).answer) == 10015
@@ -233,7 +243,7 @@ def test_group_errors(backend: TopicBackend, command: str) -> None:
     assert code_of(backend.handle(command, {**base, "GroupId": PLAIN_GROUP}).answer) == 11000
 
 
-def test_group_errors_of_destroy_and_modify(backend: TopicBackend) -> None:
+def test_group_errors_of_destroy_and_modify(backend: TopicResponses) -> None:
     for group_id, code in (("@TGS#2X", 10015), ("@TGS#_unknown", 10010), (PLAIN_GROUP, 11000)):
         body = {"GroupId": group_id, "TopicIdList": [group_id + "@TOPIC#_a"]}
         assert code_of(backend.destroy_topic(body).answer) == code
@@ -241,14 +251,14 @@ def test_group_errors_of_destroy_and_modify(backend: TopicBackend) -> None:
         assert code_of(backend.modify_topic(body).answer) == code
 
 
-def test_groups_are_separate(backend: TopicBackend) -> None:
+def test_groups_are_separate(backend: TopicResponses) -> None:
     create(backend, TopicId=CUSTOM)
     assert backend.topics(OTHER_GROUP) == []
     answer = backend.get_topic({"GroupId": OTHER_GROUP, "From_Account": "u"}).answer
     assert answer["TopicAndSelfInfo"] == []
 
 
-def test_add_group_checks_its_input(backend: TopicBackend) -> None:
+def test_add_group_checks_its_input(backend: TopicResponses) -> None:
     with pytest.raises(ValueError, match="community"):
         backend.add_group("@TGS#2ABC")
     with pytest.raises(ValueError, match="printable ASCII"):
@@ -261,7 +271,7 @@ def test_add_group_checks_its_input(backend: TopicBackend) -> None:
 # -- get_topic -------------------------------------------------------------------------------
 
 
-def test_get_answers_like_the_page(backend: TopicBackend) -> None:
+def test_get_answers_like_the_page(backend: TopicResponses) -> None:
     topic_id = create(backend, TopicName="TestTopicName", FaceUrl="http://f", CustomString="c")
     answer = backend.get_topic({"GroupId": GROUP, "From_Account": "1400187352"}).answer
     assert answer == {
@@ -293,7 +303,7 @@ def test_get_answers_like_the_page(backend: TopicBackend) -> None:
 
 
 def test_get_lists_all_live_topics_when_the_list_is_absent_or_empty(
-    backend: TopicBackend,
+    backend: TopicResponses,
 ) -> None:
     ids = [create(backend, TopicName=f"n{i}") for i in range(3)]
     backend.destroy_topic({"GroupId": GROUP, "TopicIdList": [ids[1]]})
@@ -306,7 +316,7 @@ def test_get_lists_all_live_topics_when_the_list_is_absent_or_empty(
         ]
 
 
-def test_get_gives_110003_items_for_deleted_and_unknown_topics(backend: TopicBackend) -> None:
+def test_get_gives_110003_items_for_deleted_and_unknown_topics(backend: TopicResponses) -> None:
     live, gone = create(backend), create(backend)
     backend.destroy_topic({"GroupId": GROUP, "TopicIdList": [gone]})
     unknown = GROUP + "@TOPIC#_never"
@@ -318,7 +328,7 @@ def test_get_gives_110003_items_for_deleted_and_unknown_topics(backend: TopicBac
     assert "SelfInfo" not in items[0]
 
 
-def test_response_filter_limits_the_fields(backend: TopicBackend) -> None:
+def test_response_filter_limits_the_fields(backend: TopicResponses) -> None:
     topic_id = create(backend, FaceUrl="http://f", Notification="n", Introduction="i")
     body = {
         "GroupId": GROUP,
@@ -351,13 +361,15 @@ def test_response_filter_limits_the_fields(backend: TopicBackend) -> None:
         ({"ResponseFilter": ["GroupId"]}, "ResponseFilter names 'GroupId'"),
     ],
 )
-def test_bad_get_bodies_are_10004(backend: TopicBackend, extra: dict[str, Any], field: str) -> None:
+def test_bad_get_bodies_are_10004(
+    backend: TopicResponses, extra: dict[str, Any], field: str
+) -> None:
     outcome = backend.get_topic({"GroupId": GROUP, "From_Account": "u", **extra})
     assert code_of(outcome.answer) == 10004
     assert field in outcome.answer["ErrorInfo"]
 
 
-def test_get_requires_from_account(backend: TopicBackend) -> None:
+def test_get_requires_from_account(backend: TopicResponses) -> None:
     answer = backend.get_topic({"GroupId": GROUP}).answer
     assert code_of(answer) == 10004 and "From_Account is required" in answer["ErrorInfo"]
 
@@ -365,7 +377,7 @@ def test_get_requires_from_account(backend: TopicBackend) -> None:
 # -- destroy_topic ---------------------------------------------------------------------------
 
 
-def test_destroy_gives_one_result_per_topic(backend: TopicBackend) -> None:
+def test_destroy_gives_one_result_per_topic(backend: TopicResponses) -> None:
     first, second = create(backend), create(backend)
     unknown = GROUP + "@TOPIC#_never"
     outcome = backend.destroy_topic({"GroupId": GROUP, "TopicIdList": [first, unknown, first]})
@@ -392,7 +404,7 @@ def test_destroy_gives_one_result_per_topic(backend: TopicBackend) -> None:
     ],
 )
 def test_bad_destroy_bodies_are_10004(
-    backend: TopicBackend, body: dict[str, Any], field: str
+    backend: TopicResponses, body: dict[str, Any], field: str
 ) -> None:
     answer = backend.destroy_topic(body).answer
     assert code_of(answer) == 10004 and field in answer["ErrorInfo"]
@@ -401,7 +413,7 @@ def test_bad_destroy_bodies_are_10004(
 # -- modify_topic ----------------------------------------------------------------------------
 
 
-def test_modify_changes_only_the_given_fields(backend: TopicBackend) -> None:
+def test_modify_changes_only_the_given_fields(backend: TopicResponses) -> None:
     topic_id = create(backend, TopicName="old", Introduction="intro", CustomString="c")
     outcome = backend.modify_topic(
         {
@@ -427,7 +439,7 @@ def test_modify_changes_only_the_given_fields(backend: TopicBackend) -> None:
     assert (topic.custom_string, topic.mute_all_member, topic.face_url) == ("c2", True, "")
 
 
-def test_modify_of_other_fields_reports_no_event(backend: TopicBackend) -> None:
+def test_modify_of_other_fields_reports_no_event(backend: TopicResponses) -> None:
     topic_id = create(backend)
     outcome = backend.modify_topic(
         {"GroupId": GROUP, "TopicId": topic_id, "CustomString": "x", "MuteAllMember": "Off"}
@@ -439,7 +451,7 @@ def test_modify_of_other_fields_reports_no_event(backend: TopicBackend) -> None:
     assert face.event.changed == {"FaceUrl": "http://f"}
 
 
-def test_modify_of_a_deleted_or_unknown_topic_is_10010(backend: TopicBackend) -> None:
+def test_modify_of_a_deleted_or_unknown_topic_is_10010(backend: TopicResponses) -> None:
     topic_id = create(backend)
     backend.destroy_topic({"GroupId": GROUP, "TopicIdList": [topic_id]})
     for target in (topic_id, GROUP + "@TOPIC#_never"):
@@ -460,7 +472,7 @@ def test_modify_of_a_deleted_or_unknown_topic_is_10010(backend: TopicBackend) ->
     ],
 )
 def test_bad_modify_bodies_are_10004(
-    backend: TopicBackend, extra: dict[str, Any], field: str
+    backend: TopicResponses, extra: dict[str, Any], field: str
 ) -> None:
     topic_id = create(backend)
     answer = backend.modify_topic({"GroupId": GROUP, "TopicId": topic_id, **extra}).answer
@@ -468,16 +480,48 @@ def test_bad_modify_bodies_are_10004(
     assert backend.topics(GROUP)[0].topic_name == "t"
 
 
-def test_modify_requires_the_topic_id(backend: TopicBackend) -> None:
+def test_modify_requires_the_topic_id(backend: TopicResponses) -> None:
     answer = backend.modify_topic({"GroupId": GROUP, "TopicName": "x"}).answer
     assert code_of(answer) == 10004 and "TopicId is required" in answer["ErrorInfo"]
 
 
-def test_an_unknown_command_is_10003(backend: TopicBackend) -> None:
+def test_an_unknown_command_is_10003(backend: TopicResponses) -> None:
     assert code_of(backend.handle("delete_everything", {}).answer) == 10003
 
 
-def test_check_create_raises_wire_errors(backend: TopicBackend) -> None:
-    with pytest.raises(WireError) as caught:
-        backend.check_create("create_topic", {"GroupId": GROUP})
-    assert caught.value.code == 10004
+def test_typed_methods_raise_the_wire_code(state: TopicBackend) -> None:
+    with pytest.raises(ServiceError) as caught:
+        state.get_topic(group_id="@TGS#_unknown")
+    assert caught.value.code == 10010
+    topic_id = state.import_topic(group_id=GROUP, topic_name="t", topic_id=CUSTOM, create_time=5)
+    with pytest.raises(ServiceError) as caught:
+        state.import_topic(group_id=GROUP, topic_name="t", topic_id=CUSTOM)
+    assert caught.value.code == 10021
+    with pytest.raises(ServiceError) as caught:
+        state.modify_topic(group_id=GROUP, topic_id=GROUP + "@TOPIC#_never", topic_name="x")
+    assert caught.value.code == 10010
+    assert state.get_topic(group_id=GROUP)[0][1] is not None
+    assert state.topics(GROUP)[0].create_time == 5 and topic_id == CUSTOM
+
+
+def test_typed_modify_reports_only_webhook_fields(state: TopicBackend) -> None:
+    created = state.create_topic(group_id=GROUP, topic_name="old", operator_account="u1")
+    assert created.operator_account == "u1" and created.owner_account == "u1"
+    assert (
+        state.modify_topic(group_id=GROUP, topic_id=created.topic_id, mute_all_member=True) is None
+    )
+    assert state.topics(GROUP)[0].mute_all_member is True
+    event = state.modify_topic(group_id=GROUP, topic_id=created.topic_id, topic_name="new")
+    assert event == TopicInfoChanged(
+        group_id=GROUP,
+        topic_id=created.topic_id,
+        operator_account="administrator",
+        changed={"Name": "new"},
+    )
+
+
+def test_typed_destroy_gives_a_result_per_id(state: TopicBackend) -> None:
+    topic_id = state.import_topic(group_id=GROUP, topic_name="t")
+    destroyed = state.destroy_topic(group_id=GROUP, topic_ids=[topic_id, topic_id])
+    assert destroyed.results == ((topic_id, True), (topic_id, False))
+    assert destroyed.event == TopicsDestroyed(group_id=GROUP, topic_ids=(topic_id,))

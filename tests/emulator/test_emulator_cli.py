@@ -1,5 +1,6 @@
 """``tim-topics emulator``: argument checks in process, and the real command as a subprocess
-(start, read the URL line, one request, SIGTERM, exit 0)."""
+(start, read the URL line, one request, the stats over GET /stats, SIGTERM, the summary,
+exit 0)."""
 
 from __future__ import annotations
 
@@ -210,11 +211,20 @@ async def test_the_command_serves_until_sigterm() -> None:
                 json={"GroupId": GROUP, "TopicName": "from-cli"},
             ) as response:
                 answer = await response.json()
+            async with http.get(match.group(1) + "/stats") as response:
+                shown = await response.json()
         assert answer["ErrorCode"] == 0
+        assert shown["commands"]["create_topic"]["answers"] == {"0": 1}
+        assert shown["calls"] == 1 and shown["commands"]["get_topic"]["calls"] == 0
         process.send_signal(signal.SIGTERM)
         stdout, stderr = await asyncio.wait_for(process.communicate(), WAIT)
         assert process.returncode == 0, stderr.decode()
-        assert stdout == b""  # exactly one line was printed
+        # Nothing but the summary follows the URL line: a header, the five commands, totals.
+        lines = stdout.decode().splitlines()
+        assert lines[0].split() == ["command", "calls", "ok", "10006", "faults", "peak/s"]
+        assert lines[1].split() == ["create_topic", "1", "1", "0", "0", "1"]
+        assert lines[-1].split() == ["total", "1", "1", "0", "0", "1"]
+        assert len(lines) == 7
         assert KEY.encode() not in stderr
     finally:
         if process.returncode is None:

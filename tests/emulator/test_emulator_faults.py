@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from tim_topics.emulator.faults import Fault, FaultPlan, Timing
+from tim_topics.emulator.faults import Fault, FaultPlan, FaultRates, Timing
 from tim_topics.errors import ValidationError
 
 
@@ -45,13 +45,15 @@ def test_a_seed_reproduces_faults_and_delays() -> None:
     def run() -> tuple[list[Fault | None], list[float]]:
         plan = FaultPlan()
         plan.set_faults(
-            error_rate={10002: 0.2, 10006: 0.1},
-            http_502_rate=0.1,
-            drop_before_rate=0.05,
-            drop_after_rate=0.05,
-            latency_ms=50,
-            jitter_ms=20,
-            seed=42,
+            FaultRates(
+                error_rate={10002: 0.2, 10006: 0.1},
+                http_502_rate=0.1,
+                drop_before_rate=0.05,
+                drop_after_rate=0.05,
+                latency_ms=50,
+                jitter_ms=20,
+                seed=42,
+            )
         )
         return draws(plan, "create_topic", 500), [plan.delay("create_topic") for _ in range(50)]
 
@@ -62,7 +64,7 @@ def test_a_seed_reproduces_faults_and_delays() -> None:
 
 def test_rates_give_about_the_asked_share() -> None:
     plan = FaultPlan()
-    plan.set_faults(error_rate={10002: 0.3}, http_502_rate=0.2, seed=1)
+    plan.set_faults(FaultRates(error_rate={10002: 0.3}, http_502_rate=0.2, seed=1))
     seen = Counter(draws(plan, "get_topic", 10_000))
     assert 2700 < seen[Fault("error", 10002)] < 3300
     assert 1700 < seen[Fault("http_502")] < 2300
@@ -71,13 +73,13 @@ def test_rates_give_about_the_asked_share() -> None:
 
 def test_a_rate_of_one_always_fails() -> None:
     plan = FaultPlan()
-    plan.set_faults(drop_before_rate=1.0)
+    plan.set_faults(FaultRates(drop_before_rate=1.0))
     assert draws(plan, "modify_topic", 20) == [Fault("drop_before")] * 20
 
 
 def test_rates_can_be_limited_to_some_commands() -> None:
     plan = FaultPlan()
-    plan.set_faults(error_rate={10002: 1.0}, latency_ms=30, commands=["create_topic"])
+    plan.set_faults(FaultRates(error_rate={10002: 1.0}, latency_ms=30, commands=["create_topic"]))
     assert plan.draw("create_topic") == Fault("error", 10002)
     assert plan.draw("get_topic") is None
     assert plan.delay("create_topic") == pytest.approx(0.03)
@@ -86,25 +88,25 @@ def test_rates_can_be_limited_to_some_commands() -> None:
 
 def test_scripted_faults_come_before_rates() -> None:
     plan = FaultPlan()
-    plan.set_faults(http_502_rate=1.0)
+    plan.set_faults(FaultRates(http_502_rate=1.0))
     plan.fail_next("get_topic", code=70001)
     assert draws(plan, "get_topic", 2) == [Fault("error", 70001), Fault("http_502")]
 
 
 def test_delays_stay_within_latency_plus_minus_jitter() -> None:
     plan = FaultPlan()
-    plan.set_faults(latency_ms=50, jitter_ms=20, seed=3)
+    plan.set_faults(FaultRates(latency_ms=50, jitter_ms=20, seed=3))
     delays = [plan.delay("get_topic") for _ in range(1000)]
     assert all(0.030 <= d <= 0.070 for d in delays)
     assert max(delays) - min(delays) > 0.03
-    plan.set_faults(latency_ms=5, jitter_ms=20, seed=3)
+    plan.set_faults(FaultRates(latency_ms=5, jitter_ms=20, seed=3))
     assert min(plan.delay("get_topic") for _ in range(1000)) == 0.0  # never negative
 
 
 def test_latency_does_not_change_which_calls_fail() -> None:
     def faults(latency: float) -> list[Fault | None]:
         plan = FaultPlan()
-        plan.set_faults(error_rate={10002: 0.5}, latency_ms=latency, seed=9)
+        plan.set_faults(FaultRates(error_rate={10002: 0.5}, latency_ms=latency, seed=9))
         result = []
         for _ in range(100):
             plan.delay("get_topic")
@@ -117,7 +119,7 @@ def test_latency_does_not_change_which_calls_fail() -> None:
 def test_clear_removes_everything() -> None:
     plan = FaultPlan()
     plan.fail_next("get_topic", times=5)
-    plan.set_faults(http_502_rate=1.0, latency_ms=10)
+    plan.set_faults(FaultRates(http_502_rate=1.0, latency_ms=10))
     plan.clear()
     assert plan.draw("get_topic") is None
     assert plan.delay("get_topic") == 0.0
@@ -138,7 +140,7 @@ def test_clear_removes_everything() -> None:
 )
 def test_bad_rates_are_refused(kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        FaultPlan().set_faults(**kwargs)  # type: ignore[arg-type]
+        FaultPlan().set_faults(FaultRates(**kwargs))
 
 
 @pytest.mark.parametrize(
@@ -169,7 +171,7 @@ class FakeClock:
 def test_a_stall_slows_calls_arriving_during_it_then_latency_is_back() -> None:
     clock = FakeClock()
     plan = FaultPlan(clock=clock)
-    plan.set_faults(latency_ms=10)
+    plan.set_faults(FaultRates(latency_ms=10))
     stall = plan.stall(2000, jitter_ms=250, seconds=5)
     assert (stall.starts_at, stall.ends_at) == (1000.0, 1005.0)
     during = [plan.timing("create_topic") for _ in range(200)]
@@ -206,7 +208,7 @@ def test_a_stall_can_be_ended_replaced_or_cleared() -> None:
     clock.now += 1
     assert not plan.timing("get_topic").stalled
     plan.stall(500, seconds=10)
-    plan.set_faults(latency_ms=5)  # new rates keep the stall
+    plan.set_faults(FaultRates(latency_ms=5))  # new rates keep the stall
     assert plan.timing("get_topic") == Timing(0.5, stalled=True)
     plan.clear()
     assert plan.stall_plan is None and plan.timing("get_topic") == Timing(0.0)
@@ -215,7 +217,7 @@ def test_a_stall_can_be_ended_replaced_or_cleared() -> None:
 def test_a_seed_reproduces_stall_latencies() -> None:
     def run() -> list[float]:
         plan = FaultPlan(clock=FakeClock())
-        plan.set_faults(seed=5)
+        plan.set_faults(FaultRates(seed=5))
         plan.stall(2000, jitter_ms=500, seconds=1)
         return [plan.delay("create_topic") for _ in range(20)]
 

@@ -25,7 +25,15 @@ from emulator_helpers import (
     valid_sig,
 )
 
-from tim_topics.emulator import Emulator, NoWebhooks, TopicEventSink
+from tim_topics.emulator import (
+    CreatingTopic,
+    Emulator,
+    NoWebhooks,
+    TopicCreated,
+    TopicEvent,
+    TopicEventSink,
+    TopicsDestroyed,
+)
 
 pytestmark = pytest.mark.asyncio
 
@@ -475,30 +483,17 @@ class RecordingSink:
     events: list[tuple[str, dict[str, Any]]] = attrs.field(factory=list)
     closed: bool = False
 
-    async def before_create_topic(
-        self, *, group_id: str, operator_account: str, topic_name: str
-    ) -> tuple[int, str]:
-        self.events.append(("before", {"group": group_id, "op": operator_account}))
+    async def ask(self, event: CreatingTopic) -> tuple[int, str]:
+        self.events.append(("before", {"group": event.group_id, "op": event.operator_account}))
         return self.verdict
 
-    async def after_create_topic(
-        self,
-        *,
-        group_id: str,
-        topic_id: str,
-        operator_account: str,
-        owner_account: str,
-        topic_name: str,
-    ) -> None:
-        self.events.append(("created", {"id": topic_id, "op": operator_account}))
-
-    async def after_topic_destroyed(self, *, group_id: str, topic_ids: list[str]) -> None:
-        self.events.append(("destroyed", {"ids": topic_ids}))
-
-    async def after_topic_info_changed(
-        self, *, group_id: str, topic_id: str, operator_account: str, changed: dict[str, str]
-    ) -> None:
-        self.events.append(("changed", {"id": topic_id, "changed": changed}))
+    async def send(self, event: TopicEvent) -> None:
+        if isinstance(event, TopicCreated):
+            self.events.append(("created", {"id": event.topic_id, "op": event.operator_account}))
+        elif isinstance(event, TopicsDestroyed):
+            self.events.append(("destroyed", {"ids": list(event.topic_ids)}))
+        else:
+            self.events.append(("changed", {"id": event.topic_id, "changed": event.changed}))
 
     async def aclose(self) -> None:
         self.closed = True

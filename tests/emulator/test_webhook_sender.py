@@ -14,6 +14,12 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
+from tim_topics.emulator.events import (
+    CreatingTopic,
+    TopicCreated,
+    TopicInfoChanged,
+    TopicsDestroyed,
+)
 from tim_topics.emulator.hooks import TopicEventSink
 from tim_topics.emulator.webhook_sender import WebhookSender
 from tim_topics.webhooks import WebhookVerifier
@@ -86,8 +92,8 @@ def test_it_is_a_topic_event_sink() -> None:
 async def test_before_create_query_and_body(app: Recorder) -> None:
     sender = sender_for(app.url)
     try:
-        verdict = await sender.before_create_topic(
-            group_id=GROUP, operator_account="leckie", topic_name="TestTopic"
+        verdict = await sender.ask(
+            CreatingTopic(group_id=GROUP, operator_account="leckie", topic_name="TestTopic")
         )
     finally:
         await sender.aclose()
@@ -129,7 +135,7 @@ async def test_before_create_verdicts(app: Recorder, answer: Any, verdict: tuple
     sender = sender_for(app.url)
     try:
         assert (
-            await sender.before_create_topic(group_id=GROUP, operator_account="a", topic_name="t")
+            await sender.ask(CreatingTopic(group_id=GROUP, operator_account="a", topic_name="t"))
             == verdict
         )
     finally:
@@ -145,8 +151,8 @@ async def test_non_200_allows_and_is_not_retried(
     sender = sender_for(app.url)
     with caplog.at_level(logging.WARNING):
         try:
-            verdict = await sender.before_create_topic(
-                group_id=GROUP, operator_account="a", topic_name="t"
+            verdict = await sender.ask(
+                CreatingTopic(group_id=GROUP, operator_account="a", topic_name="t")
             )
         finally:
             await sender.aclose()
@@ -162,8 +168,8 @@ async def test_slow_app_allows_after_the_timeout(app: Recorder) -> None:
     sender = sender_for(app.url, timeout=0.2)
     started = time.monotonic()
     try:
-        verdict = await sender.before_create_topic(
-            group_id=GROUP, operator_account="a", topic_name="t"
+        verdict = await sender.ask(
+            CreatingTopic(group_id=GROUP, operator_account="a", topic_name="t")
         )
     finally:
         await sender.aclose()
@@ -179,10 +185,10 @@ async def test_unreachable_app_allows_and_after_events_do_not_raise(
     sender = sender_for(closed_port_url())
     with caplog.at_level(logging.WARNING):
         try:
-            verdict = await sender.before_create_topic(
-                group_id=GROUP, operator_account="a", topic_name="t"
+            verdict = await sender.ask(
+                CreatingTopic(group_id=GROUP, operator_account="a", topic_name="t")
             )
-            await sender.after_topic_destroyed(group_id=GROUP, topic_ids=[TOPIC])
+            await sender.send(TopicsDestroyed(group_id=GROUP, topic_ids=(TOPIC,)))
             await sender.drain()
         finally:
             await sender.aclose()
@@ -194,21 +200,25 @@ async def test_unreachable_app_allows_and_after_events_do_not_raise(
 async def test_after_events_bodies(app: Recorder) -> None:
     sender = sender_for(app.url)
     try:
-        await sender.after_create_topic(
-            group_id=GROUP,
-            topic_id=TOPIC,
-            operator_account="leckie",
-            owner_account="owner",
-            topic_name="TestTopic",
+        await sender.send(
+            TopicCreated(
+                group_id=GROUP,
+                topic_id=TOPIC,
+                operator_account="leckie",
+                owner_account="owner",
+                topic_name="TestTopic",
+            )
         )
         await sender.drain()
-        await sender.after_topic_destroyed(group_id=GROUP, topic_ids=[TOPIC])
+        await sender.send(TopicsDestroyed(group_id=GROUP, topic_ids=(TOPIC,)))
         await sender.drain()
-        await sender.after_topic_info_changed(
-            group_id=GROUP,
-            topic_id=TOPIC,
-            operator_account="admin",
-            changed={"Name": "New", "FaceUrl": "http://x/y.png"},
+        await sender.send(
+            TopicInfoChanged(
+                group_id=GROUP,
+                topic_id=TOPIC,
+                operator_account="admin",
+                changed={"Name": "New", "FaceUrl": "http://x/y.png"},
+            )
         )
         await sender.drain()
     finally:
@@ -256,7 +266,7 @@ async def test_after_events_do_not_wait_for_a_slow_app(app: Recorder) -> None:
     sender = sender_for(app.url)
     try:
         started = time.monotonic()
-        await sender.after_topic_destroyed(group_id=GROUP, topic_ids=[TOPIC])
+        await sender.send(TopicsDestroyed(group_id=GROUP, topic_ids=(TOPIC,)))
         assert app.requests == []  # handed to the background, not sent inline
         await sender.drain()
         assert len(app.requests) == 1
@@ -269,7 +279,7 @@ async def test_after_events_do_not_wait_for_a_slow_app(app: Recorder) -> None:
 async def test_unsigned_without_a_token(app: Recorder) -> None:
     sender = sender_for(app.url, token=None)
     try:
-        await sender.before_create_topic(group_id=GROUP, operator_account="a", topic_name="t")
+        await sender.ask(CreatingTopic(group_id=GROUP, operator_account="a", topic_name="t"))
     finally:
         await sender.aclose()
     assert "Sign" not in app.requests[0]["query"]
@@ -280,7 +290,7 @@ async def test_unsigned_without_a_token(app: Recorder) -> None:
 async def test_the_callback_urls_own_query_is_kept(app: Recorder) -> None:
     sender = sender_for(app.url + "?tenant=blue")
     try:
-        await sender.before_create_topic(group_id=GROUP, operator_account="a", topic_name="t")
+        await sender.ask(CreatingTopic(group_id=GROUP, operator_account="a", topic_name="t"))
     finally:
         await sender.aclose()
     assert app.requests[0]["query"]["tenant"] == "blue"
@@ -291,13 +301,13 @@ async def test_the_callback_urls_own_query_is_kept(app: Recorder) -> None:
 async def test_aclose_waits_for_pending_sends_then_sends_nothing(app: Recorder) -> None:
     app.delay = 0.1
     sender = sender_for(app.url)
-    await sender.after_topic_destroyed(group_id=GROUP, topic_ids=[TOPIC])
+    await sender.send(TopicsDestroyed(group_id=GROUP, topic_ids=(TOPIC,)))
     await sender.aclose()
     assert len(app.requests) == 1
-    await sender.after_topic_destroyed(group_id=GROUP, topic_ids=[TOPIC])
+    await sender.send(TopicsDestroyed(group_id=GROUP, topic_ids=(TOPIC,)))
     await asyncio.sleep(0)
-    assert await sender.before_create_topic(
-        group_id=GROUP, operator_account="a", topic_name="t"
+    assert await sender.ask(
+        CreatingTopic(group_id=GROUP, operator_account="a", topic_name="t")
     ) == (0, "")
     assert len(app.requests) == 1
 

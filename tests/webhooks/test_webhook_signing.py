@@ -119,3 +119,11 @@ def test_the_token_is_not_in_the_repr() -> None:
 def test_bad_arguments(kwargs: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         WebhookVerifier(**kwargs)  # type: ignore[arg-type]
+
+
+def test_verifier_takes_app_and_token_like_the_router() -> None:
+    """``WebhookVerifier(APP, TOKEN)`` as ``WebhookRouter(APP, TOKEN)``: the same style."""
+    positional = WebhookVerifier(APP, "token", clock=lambda: NOW)
+    assert positional == WebhookVerifier(sdkappid=APP, token="token", clock=positional.clock)
+    with pytest.raises(TypeError):
+        WebhookVerifier(APP, "token", 300.0)  # type: ignore[misc]  # max_skew is keyword-only

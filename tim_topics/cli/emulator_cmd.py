@@ -1,10 +1,13 @@
 """``tim-topics emulator``: serve the local topic emulator until interrupted.
 
 Prints one line, ``Emulator listening on http://HOST:PORT``, once it serves, and stops
-cleanly (exit 0) on Ctrl-C or SIGTERM. ``--stall-ms MS --stall-seconds S`` plays a service
-that stalls: calls arriving in the first S seconds (or S seconds from ``--stall-after``
-seconds after startup) take MS milliseconds, then the ``--latency-ms`` ones again. The secret key (and the webhook token) should come
-from the environment, so that they do not show in process listings.
+cleanly (exit 0) on Ctrl-C or SIGTERM, printing a per-command summary of what it saw (calls,
+answers OK, 10006 answers, injected faults, busiest second). While it runs, ``GET /stats``
+on the same address answers the stats as JSON. ``--stall-ms MS --stall-seconds S`` plays a
+service that stalls: calls arriving in the first S seconds (or S seconds from
+``--stall-after`` seconds after startup) take MS milliseconds, then the ``--latency-ms``
+ones again. The secret key (and the webhook token) should come from the environment, so
+that they do not show in process listings.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from ..emulator import Emulator
+from ..emulator import Emulator, FaultRates
+from ..emulator.report import summary_lines
 from .arguments import bounded, milliseconds, port, positive_int, share
 from .env import SECRET_KEY_ENV
 
@@ -51,6 +55,8 @@ def register(subparsers: Any) -> None:
             "Serve a local, in-memory emulator of the five topic commands (create, destroy, "
             "get, modify, import) until Ctrl-C or SIGTERM. It checks UserSigs, enforces the "
             "per-command rate limit over any sliding second, and can inject faults. "
+            "GET /stats shows its stats as JSON while it runs; it prints a summary when it "
+            "stops. "
             f"The secret key is read from ${SECRET_KEY_ENV} when --secret-key is not given "
             "(preferred: a key on the command line shows in process listings)."
         ),
@@ -202,13 +208,15 @@ def build_emulator(args: argparse.Namespace, environ: Mapping[str, str]) -> Emul
     for group_id in args.group_without_topics:
         emulator.add_group(group_id, topics=False)
     emulator.set_faults(
-        error_rate=dict(args.error_rate),
-        http_502_rate=args.http_502_rate,
-        drop_before_rate=args.drop_before_rate,
-        drop_after_rate=args.drop_after_rate,
-        latency_ms=args.latency_ms,
-        jitter_ms=args.jitter_ms,
-        seed=args.seed,
+        FaultRates(
+            error_rate=dict(args.error_rate),
+            http_502_rate=args.http_502_rate,
+            drop_before_rate=args.drop_before_rate,
+            drop_after_rate=args.drop_after_rate,
+            latency_ms=args.latency_ms,
+            jitter_ms=args.jitter_ms,
+            seed=args.seed,
+        )
     )
     if args.stall_ms is not None:
         emulator.stall(
@@ -221,7 +229,7 @@ def build_emulator(args: argparse.Namespace, environ: Mapping[str, str]) -> Emul
 
 
 async def serve(emulator: Emulator) -> None:
-    """Serve until SIGINT or SIGTERM."""
+    """Serve until SIGINT or SIGTERM, then print the stats' summary."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     handled: list[signal.Signals] = []
@@ -235,6 +243,7 @@ async def serve(emulator: Emulator) -> None:
         async with emulator:
             print(f"Emulator listening on {emulator.url}", flush=True)
             await stop.wait()
+        print("\n".join(summary_lines(emulator.stats)), flush=True)
     finally:
         for sig in handled:
             loop.remove_signal_handler(sig)

@@ -6,7 +6,6 @@ stats, webhook sink, aiohttp server) and owns their lifetime.
 
 from __future__ import annotations
 
-import importlib
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -14,14 +13,17 @@ from types import TracebackType
 
 from aiohttp import web
 
-from ..endpoints import COMMANDS, SERVICE_RATE_LIMIT
 from ..models import Topic
 from .auth import UserSigVerifier
 from .backend import TopicBackend
 from .faults import FaultKind, FaultPlan, FaultRates, Stall, check_command
 from .hooks import NoWebhooks, TopicEventSink
+from .report import stats_json
+from .responses import TopicResponses
 from .server import RequestPipeline
+from .spec import COMMANDS, RATE_LIMIT
 from .stats import EmulatorStats, StatsRecorder
+from .webhook_sender import WebhookSender
 from .window import SlidingWindow
 
 #: Seconds ``stop`` lets calls in progress finish before cancelling them.
@@ -50,7 +52,7 @@ class Emulator:
         sdkappid: int,
         secret_key: str,
         identifier: str = "administrator",
-        rate_limit: int = SERVICE_RATE_LIMIT,
+        rate_limit: int = RATE_LIMIT,
         rate_limits: Mapping[str, int] | None = None,
         groups: Iterable[str] = (),
         host: str = "127.0.0.1",
@@ -84,6 +86,7 @@ class Emulator:
         self._backend = TopicBackend(
             admin_identifier=identifier, wall_clock=wall_clock, id_rng=random.Random(id_seed)
         )
+        self._responses = TopicResponses(self._backend)
         for group_id in groups:
             self._backend.add_group(group_id)
         self._windows: dict[str, SlidingWindow] = {
@@ -97,7 +100,7 @@ class Emulator:
             sdkappid=sdkappid,
             admin_identifier=identifier,
             verifier=UserSigVerifier(sdkappid=sdkappid, key=secret_key, wall_clock=wall_clock),
-            backend=self._backend,
+            responses=self._responses,
             windows=self._windows,
             faults=self._faults,
             stats=self._stats,
@@ -119,7 +122,9 @@ class Emulator:
         if self._own_sink:
             self._pipeline.sink = self._make_sink()
         runner = web.AppRunner(
-            self._pipeline.make_app(), access_log=None, shutdown_timeout=SHUTDOWN_GRACE
+            self._pipeline.make_app(stats=lambda: stats_json(self.stats)),
+            access_log=None,
+            shutdown_timeout=SHUTDOWN_GRACE,
         )
         await runner.setup()
         try:
@@ -160,12 +165,9 @@ class Emulator:
     def _make_sink(self) -> TopicEventSink:
         if self._webhook_url is None:
             return NoWebhooks()
-        # Imported here: the sender is an optional part, loaded only when webhooks are on.
-        module = importlib.import_module("tim_topics.emulator.webhook_sender")
-        sender: TopicEventSink = module.WebhookSender(
+        return WebhookSender(
             url=self._webhook_url, sdkappid=self._sdkappid, token=self._webhook_token
         )
-        return sender
 
     # -- what clients need -----------------------------------------------------------------
 
@@ -188,9 +190,12 @@ class Emulator:
     # -- state -----------------------------------------------------------------------------
 
     @property
-    def backend(self) -> TopicBackend:
-        """The in-memory state and rules behind the server."""
-        return self._backend
+    def backend(self) -> TopicResponses:
+        """The in-memory state behind the server, served without HTTP or webhooks: one
+        method per command takes a request body and gives the answer
+        (``emu.backend.import_topic({...})`` seeds a topic); ``emu.backend.backend`` is the
+        typed :class:`TopicBackend` itself."""
+        return self._responses
 
     def add_group(self, group_id: str, *, topics: bool = True) -> None:
         """Add a topic-enabled community, or with ``topics=False`` a group whose topic
@@ -241,6 +246,8 @@ class Emulator:
 
     def set_faults(
         self,
+        rates: FaultRates | None = None,
+        /,
         *,
         error_rate: Mapping[int, float] | None = None,
         http_502_rate: float = 0.0,
@@ -253,8 +260,9 @@ class Emulator:
     ) -> None:
         """Replace the random faults and latency (scripted ones stay): each admitted call
         fails with these probabilities and takes ``latency_ms`` +- ``jitter_ms``; ``seed``
-        makes the sequence reproducible; ``commands`` limits them to some commands."""
-        self._faults.set_faults(
+        makes the sequence reproducible; ``commands`` limits them to some commands. Give
+        either the keywords or a ready :class:`FaultRates` record."""
+        keywords = FaultRates(
             error_rate=error_rate,
             http_502_rate=http_502_rate,
             drop_before_rate=drop_before_rate,
@@ -264,6 +272,9 @@ class Emulator:
             seed=seed,
             commands=commands,
         )
+        if rates is not None and keywords != FaultRates():
+            raise ValueError("give set_faults a FaultRates record or keywords, not both")
+        self._faults.set_faults(rates if rates is not None else keywords)
 
     @property
     def faults(self) -> FaultRates:

@@ -23,11 +23,13 @@ from typing import Any
 
 import attrs
 
-SIG_EXPIRED = 70001
-SIG_UNPARSABLE = 70003
-SIG_BAD_SIGNATURE = 70009
-SIG_IDENTIFIER_MISMATCH = 70013
-SIG_SDKAPPID_MISMATCH = 70014
+from .spec import (
+    SIG_BAD_SIGNATURE,
+    SIG_EXPIRED,
+    SIG_IDENTIFIER_MISMATCH,
+    SIG_SDKAPPID_MISMATCH,
+    SIG_UNPARSABLE,
+)
 
 _FROM_URL_SAFE = str.maketrans({"*": "+", "-": "/", "_": "="})
 #: Largest decompressed sig we accept: real ones are about 200 bytes.

@@ -28,8 +28,8 @@ from typing import Final, Literal, get_args
 
 import attrs
 
-from ..endpoints import COMMANDS
 from ..errors import ValidationError
+from .spec import COMMANDS
 
 FaultKind = Literal["error", "http_502", "drop_before", "drop_after"]
 FAULT_KINDS: Final[tuple[str, ...]] = get_args(FaultKind)
@@ -47,21 +47,6 @@ class Fault:
 
     kind: FaultKind
     code: int = 0
-
-
-@attrs.frozen(kw_only=True)
-class FaultRates:
-    """Per-call probabilities of each fault, and the added processing time."""
-
-    error_rate: Mapping[int, float] = attrs.field(factory=dict)
-    http_502_rate: float = 0.0
-    drop_before_rate: float = 0.0
-    drop_after_rate: float = 0.0
-    latency_ms: float = 0.0
-    jitter_ms: float = 0.0
-    seed: int | None = None
-    commands: frozenset[str] | None = None
-    """The commands the rates and latency apply to; None for all."""
 
 
 @attrs.frozen(kw_only=True)
@@ -139,6 +124,69 @@ def _check_seconds(name: str, value: object, *, zero_allowed: bool) -> float:
             name, f"{name} must be a number of seconds {low} to {MAX_STALL_SECONDS}, got {value!r}"
         )
     return number
+
+
+def _rate_field(instance: object, attribute: attrs.Attribute[float], value: object) -> None:
+    _check_rate(attribute.name, value)
+
+
+def _ms_field(instance: object, attribute: attrs.Attribute[float], value: object) -> None:
+    _check_ms(attribute.name, value)
+
+
+def _error_rates(value: Mapping[int, float] | None) -> Mapping[int, float]:
+    return {
+        check_error_code(code, "error_rate code"): _check_rate(f"error_rate[{code}]", rate)
+        for code, rate in (value or {}).items()
+    }
+
+
+def _commands(value: Iterable[str] | None) -> frozenset[str] | None:
+    return None if value is None else frozenset(map(check_command, value))
+
+
+@attrs.frozen(kw_only=True)
+class FaultRates:
+    """Per-call probabilities of each fault, and the added processing time: checked when
+    made (ValidationError naming the field), so a record is always usable. Rates are from 0
+    to 1 and together at most 1; milliseconds below one minute."""
+
+    error_rate: Mapping[int, float] = attrs.field(factory=dict, converter=_error_rates)
+    """ErrorCode -> probability of answering it."""
+    http_502_rate: float = attrs.field(default=0.0, validator=_rate_field)
+    drop_before_rate: float = attrs.field(default=0.0, validator=_rate_field)
+    drop_after_rate: float = attrs.field(default=0.0, validator=_rate_field)
+    latency_ms: float = attrs.field(default=0.0, validator=_ms_field)
+    jitter_ms: float = attrs.field(default=0.0, validator=_ms_field)
+    seed: int | None = None
+    commands: frozenset[str] | None = attrs.field(default=None, converter=_commands)
+    """The commands the rates and latency apply to; None for all."""
+
+    def __attrs_post_init__(self) -> None:
+        total = sum(self.error_rate.values()) + sum(
+            (self.http_502_rate, self.drop_before_rate, self.drop_after_rate)
+        )
+        if total > 1 + 1e-9:
+            raise ValidationError(
+                "error_rate",
+                f"the fault rates add up to {total:g}; together they must be at most 1",
+            )
+
+    def thresholds(self) -> tuple[tuple[float, Fault], ...]:
+        """Cumulative probability -> fault, for one draw from [0, 1)."""
+        outcomes = [
+            (self.http_502_rate, Fault("http_502")),
+            (self.drop_before_rate, Fault("drop_before")),
+            (self.drop_after_rate, Fault("drop_after")),
+            *((rate, Fault("error", code)) for code, rate in sorted(self.error_rate.items())),
+        ]
+        total = 0.0
+        thresholds = []
+        for rate, fault in outcomes:
+            if rate > 0:
+                total += rate
+                thresholds.append((total, fault))
+        return tuple(thresholds)
 
 
 @attrs.define
@@ -221,61 +269,20 @@ class FaultPlan:
         fault = Fault(kind, check_error_code(code)) if kind == "error" else Fault(kind)
         self._scripted.setdefault(command, deque()).append(_Scripted(fault, times))
 
-    def set_faults(
-        self,
-        *,
-        error_rate: Mapping[int, float] | None = None,
-        http_502_rate: float = 0.0,
-        drop_before_rate: float = 0.0,
-        drop_after_rate: float = 0.0,
-        latency_ms: float = 0.0,
-        jitter_ms: float = 0.0,
-        seed: int | None = None,
-        commands: Iterable[str] | None = None,
-    ) -> None:
-        """Replace the rates (scripted faults stay). Rates are per call, from 0 to 1, and
-        together at most 1. Each call takes ``latency_ms`` +- ``jitter_ms`` (uniform)."""
-        errors = {
-            check_error_code(code, "error_rate code"): _check_rate(f"error_rate[{code}]", rate)
-            for code, rate in (error_rate or {}).items()
-        }
-        rates = FaultRates(
-            error_rate=errors,
-            http_502_rate=_check_rate("http_502_rate", http_502_rate),
-            drop_before_rate=_check_rate("drop_before_rate", drop_before_rate),
-            drop_after_rate=_check_rate("drop_after_rate", drop_after_rate),
-            latency_ms=_check_ms("latency_ms", latency_ms),
-            jitter_ms=_check_ms("jitter_ms", jitter_ms),
-            seed=seed,
-            commands=None if commands is None else frozenset(map(check_command, commands)),
-        )
-        thresholds: list[tuple[float, Fault]] = []
-        total = 0.0
-        outcomes = [
-            (rates.http_502_rate, Fault("http_502")),
-            (rates.drop_before_rate, Fault("drop_before")),
-            (rates.drop_after_rate, Fault("drop_after")),
-            *((rate, Fault("error", code)) for code, rate in sorted(errors.items())),
-        ]
-        for rate, fault in outcomes:
-            if rate > 0:
-                total += rate
-                thresholds.append((total, fault))
-        if total > 1 + 1e-9:
-            raise ValidationError(
-                "error_rate",
-                f"the fault rates add up to {total:g}; together they must be at most 1",
-            )
+    def set_faults(self, rates: FaultRates) -> None:
+        """Put ``rates`` in force (scripted faults stay); with its ``seed`` the draws are
+        reproducible."""
         self._rates = rates
-        self._thresholds = tuple(thresholds)
-        self._fault_rng = random.Random(seed)
+        self._thresholds = rates.thresholds()
+        self._fault_rng = random.Random(rates.seed)
+        seed = rates.seed
         self._latency_rng = random.Random(None if seed is None else f"{seed}:latency")
 
     def clear(self) -> None:
         """Remove every scripted fault, rate, latency and stall."""
         self._scripted.clear()
         self._stall = None
-        self.set_faults()
+        self.set_faults(FaultRates())
 
     def scripted(self, command: str) -> int:
         """How many scripted faults of ``command`` are still to come."""

@@ -10,7 +10,8 @@ service's steps, in this order:
 5. the fault plan: the fault of this call, if any (:mod:`.faults`);
 6. latency: the call's processing time (a stall's, if the call arrives during one), slept
    after admission so that arrivals at the window keep their order;
-7. the work (:mod:`.backend`, with the app's webhooks), then the answer.
+7. the work (:mod:`.responses` reads the body, calls :mod:`.backend` and renders the answer,
+   with the app's webhooks), then the answer.
 
 Every JSON answer has HTTP status 200, as the service's do; only an injected gateway fault
 gives a 502 (with an HTML page) or a dropped connection. Nothing here logs the query string,
@@ -21,34 +22,31 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from aiohttp import web
 from multidict import MultiMapping
 
-from ..endpoints import DEFAULT_SERVICES, MILLION_GROUP_SERVICE, command_path
-from ..validation import UINT32_MAX
 from .auth import UserSigError, UserSigVerifier
-from .backend import Outcome, TopicBackend, error_answer
+from .errors import ServiceError
 from .faults import Fault, FaultPlan
-from .hooks import TopicEventSink, report_event, webhook_verdict
+from .hooks import TopicEventSink
+from .responses import TopicResponses, error_answer
+from .spec import (
+    ADMIN_REQUIRED,
+    HTTP_PARSE_ERROR,
+    RATE_LIMITED,
+    RESOURCE_ERROR,
+    ROUTES,
+    SDKAPPID_NOT_FOUND,
+    UINT32_MAX,
+)
 from .stats import CommandCounters, StatsRecorder
 from .window import SlidingWindow
-from .wire_checks import WireError
 
-RESOURCE_ERROR: Final = 60009
-HTTP_PARSE_ERROR: Final = 60002
-JSON_PARSE_ERROR: Final = 60003
-ADMIN_REQUIRED: Final = 60010
-SDKAPPID_NOT_FOUND: Final = 70020
-RATE_LIMITED: Final = 10006
-
-#: Request path -> command. import_topic is served under both services (the pages differ).
-ROUTES: Final[Mapping[str, str]] = {
-    **{command_path(service, command): command for command, service in DEFAULT_SERVICES.items()},
-    command_path(MILLION_GROUP_SERVICE, "import_topic"): "import_topic",
-}
+#: Where the emulator shows its stats as JSON (GET; outside /v4, so no command is there).
+STATS_PATH: Final = "/stats"
 
 BAD_GATEWAY_PAGE: Final = (
     "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
@@ -68,19 +66,19 @@ def _single(query: MultiMapping[str], key: str) -> str:
     values = query.getall(key, [])
     if len(values) != 1:
         problem = "is missing" if not values else "is given more than once"
-        raise WireError(HTTP_PARSE_ERROR, f"query parameter {key!r} {problem}")
+        raise ServiceError(HTTP_PARSE_ERROR, f"query parameter {key!r} {problem}")
     return values[0]
 
 
 def _decimal(query: MultiMapping[str], key: str, *, maximum: int) -> int:
     text = _single(query, key)
     if not (text.isascii() and text.isdigit()) or len(text) > len(str(maximum)):
-        raise WireError(
+        raise ServiceError(
             HTTP_PARSE_ERROR, f"query parameter {key!r} must be a decimal integer, got {text!r}"
         )
     value = int(text)
     if value > maximum:
-        raise WireError(
+        raise ServiceError(
             HTTP_PARSE_ERROR, f"query parameter {key!r} is {value}, above the maximum {maximum}"
         )
     return value
@@ -95,7 +93,7 @@ class RequestPipeline:
         sdkappid: int,
         admin_identifier: str,
         verifier: UserSigVerifier,
-        backend: TopicBackend,
+        responses: TopicResponses,
         windows: Mapping[str, SlidingWindow],
         faults: FaultPlan,
         stats: StatsRecorder,
@@ -104,14 +102,23 @@ class RequestPipeline:
         self.sdkappid = sdkappid
         self.admin_identifier = admin_identifier
         self.verifier = verifier
-        self.backend = backend
+        self.responses = responses
         self.windows = windows
         self.faults = faults
         self.stats = stats
         self.sink = sink
 
-    def make_app(self) -> web.Application:
+    def make_app(self, *, stats: Callable[[], Mapping[str, Any]] | None = None) -> web.Application:
+        """The aiohttp app: ``GET /stats`` answers ``stats()`` as JSON (when given), every
+        other request goes through :meth:`handle`."""
         app = web.Application()
+        if stats is not None:
+            show = stats
+
+            async def show_stats(request: web.Request) -> web.Response:
+                return json_response(show())
+
+            app.router.add_get(STATS_PATH, show_stats, allow_head=False)
         app.router.add_route("*", "/{tail:.*}", self.handle)
         return app
 
@@ -128,11 +135,11 @@ class RequestPipeline:
         counters.calls += 1
         try:
             if request.method != "POST":
-                raise WireError(
+                raise ServiceError(
                     HTTP_PARSE_ERROR, f"HTTP method {request.method} is not allowed: use POST"
                 )
             self._check_query(request.query)
-        except WireError as exc:
+        except ServiceError as exc:
             return self._answer(counters, error_answer(exc.code, exc.info))
         except UserSigError as exc:
             return self._answer(counters, error_answer(exc.code, exc.info))
@@ -161,7 +168,7 @@ class RequestPipeline:
         if fault is not None and fault.kind != "drop_after":
             return self._inject(request, counters, fault)
 
-        outcome = await self._work(command, raw)
+        outcome = await self.responses.respond(command, raw, self.sink)
         if fault is not None:  # drop_after: the work is done, the answer is lost
             counters.dropped_after += 1
             return _drop(request)
@@ -170,54 +177,30 @@ class RequestPipeline:
     def _check_query(self, query: MultiMapping[str]) -> None:
         sdkappid = _decimal(query, "sdkappid", maximum=2**63 - 1)
         if sdkappid != self.sdkappid:
-            raise WireError(SDKAPPID_NOT_FOUND, f"SDKAppID {sdkappid} is not found")
+            raise ServiceError(SDKAPPID_NOT_FOUND, f"SDKAppID {sdkappid} is not found")
         identifier = _single(query, "identifier")
         usersig = _single(query, "usersig")
         if not usersig:
-            raise WireError(HTTP_PARSE_ERROR, "query parameter 'usersig' is empty")
+            raise ServiceError(HTTP_PARSE_ERROR, "query parameter 'usersig' is empty")
         _decimal(query, "random", maximum=UINT32_MAX)
         content_type = _single(query, "contenttype")
         if content_type != "json":
-            raise WireError(
+            raise ServiceError(
                 HTTP_PARSE_ERROR,
                 f"query parameter 'contenttype' must be 'json', got {content_type!r}",
             )
         if identifier != self.admin_identifier:
-            raise WireError(
+            raise ServiceError(
                 ADMIN_REQUIRED,
                 f"this request requires the app admin account; {identifier!r} is not an admin",
             )
         self.verifier.verify(usersig, identifier=identifier, sdkappid=sdkappid)
 
-    async def _work(self, command: str, raw: bytes) -> Outcome:
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            return Outcome(error_answer(JSON_PARSE_ERROR, "request body is not valid JSON"))
-        if not isinstance(body, dict):
-            return Outcome(error_answer(JSON_PARSE_ERROR, "request body must be a JSON object"))
-        if command == "create_topic":
-            outcome = await self._create(body)
-        else:
-            outcome = self.backend.handle(command, body)
-        if outcome.event is not None:
-            await report_event(self.sink, outcome.event)
-        return outcome
-
-    async def _create(self, body: dict[str, Any]) -> Outcome:
-        try:
-            new = self.backend.check_create("create_topic", body)
-        except WireError as exc:
-            return Outcome(error_answer(exc.code, exc.info))
-        verdict = await webhook_verdict(self.sink, new)
-        if verdict is not None:
-            return Outcome(error_answer(*verdict))
-        return self.backend.commit_create(new)
-
     def _inject(
         self, request: web.Request, counters: CommandCounters, fault: Fault
     ) -> web.StreamResponse:
         if fault.kind == "error":
+            counters.injected_errors += 1
             return self._answer(
                 counters, error_answer(fault.code, f"error {fault.code} injected by the emulator")
             )

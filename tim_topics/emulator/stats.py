@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 
 import attrs
 
-from ..endpoints import COMMANDS
+from .spec import COMMANDS
 from .timeline import CallTimeline, Timeline
 
 
@@ -26,6 +26,7 @@ class CommandCounters:
         "dropped_after",
         "dropped_before",
         "http_502",
+        "injected_errors",
         "rate_limited",
         "stalled",
         "timeline",
@@ -38,6 +39,7 @@ class CommandCounters:
         self.admitted = 0
         self.answers: dict[int, int] = {}
         self.rate_limited = 0
+        self.injected_errors = 0
         self.http_502 = 0
         self.dropped_before = 0
         self.dropped_after = 0
@@ -74,6 +76,13 @@ class CommandStats:
     """Connections closed without an answer before the work (nothing changed)."""
     dropped_after: int = 0
     """Connections closed without an answer after the work was done."""
+    injected_errors: int = 0
+    """Error answers injected by the fault plan (also counted by code in ``answers``)."""
+
+    @property
+    def faults(self) -> int:
+        """Every injected fault: error answers, 502s and dropped connections."""
+        return self.injected_errors + self.http_502 + self.dropped_before + self.dropped_after
 
 
 @attrs.frozen(kw_only=True)
@@ -131,6 +140,15 @@ class EmulatorStats:
     def dropped_after(self) -> int:
         return sum(stats.dropped_after for stats in self.commands.values())
 
+    @property
+    def injected_errors(self) -> int:
+        return sum(stats.injected_errors for stats in self.commands.values())
+
+    @property
+    def faults(self) -> int:
+        """Every injected fault, all commands."""
+        return sum(stats.faults for stats in self.commands.values())
+
 
 class StatsRecorder:
     """The counters of every command, and of requests to no command.
@@ -172,6 +190,7 @@ class StatsRecorder:
                     http_502=counters.http_502,
                     dropped_before=counters.dropped_before,
                     dropped_after=counters.dropped_after,
+                    injected_errors=counters.injected_errors,
                 )
                 for name, counters in self.commands.items()
             },

@@ -27,6 +27,7 @@ import attrs
 from yarl import URL
 
 from ..webhooks.signing import webhook_sign
+from .events import CreatingTopic, TopicCreated, TopicEvent, TopicInfoChanged, TopicsDestroyed
 
 logger = logging.getLogger("tim_topics.emulator.webhooks")
 
@@ -39,6 +40,35 @@ AFTER_INFO_CHANGED = "Group.CallbackAfterTopicInfoChanged"
 CLIENT_IP = "127.0.0.1"
 OPT_PLATFORM = "RESTAPI"
 GROUP_TYPE = "Community"
+
+
+def after_event_webhook(event: TopicEvent) -> tuple[str, dict[str, Any]]:
+    """The CallbackCommand and body (without CallbackCommand) of an after-event."""
+    if isinstance(event, TopicCreated):
+        return AFTER_CREATE, {
+            "GroupId": event.group_id,
+            "TopicId": event.topic_id,
+            "Operator_Account": event.operator_account,
+            "Owner_Account": event.owner_account,
+            "Type": GROUP_TYPE,
+            "Name": event.topic_name,
+            "UserDefinedDataList": [],
+        }
+    if isinstance(event, TopicsDestroyed):
+        return AFTER_DESTROYED, {
+            "GroupId": event.group_id,
+            "Type": GROUP_TYPE,
+            "TopicIdList": list(event.topic_ids),
+        }
+    if isinstance(event, TopicInfoChanged):
+        return AFTER_INFO_CHANGED, {
+            "GroupId": event.group_id,
+            "TopicId": event.topic_id,
+            "Type": GROUP_TYPE,
+            "Operator_Account": event.operator_account,
+            **event.changed,
+        }
+    raise TypeError(f"not a topic event: {event!r}")
 
 
 @attrs.define(kw_only=True, eq=False)
@@ -65,11 +95,13 @@ class WebhookSender:
         if not self.timeout > 0:
             raise ValueError(f"webhook timeout must be > 0 seconds, got {self.timeout!r}")
 
-    async def before_create_topic(
-        self, *, group_id: str, operator_account: str, topic_name: str
-    ) -> tuple[int, str]:
+    async def ask(self, event: CreatingTopic) -> tuple[int, str]:
         """The app's verdict; (0, "") when it allows or could not be asked."""
-        body = {"Operator_Account": operator_account, "Type": GROUP_TYPE, "Name": topic_name}
+        body = {
+            "Operator_Account": event.operator_account,
+            "Type": GROUP_TYPE,
+            "Name": event.topic_name,
+        }
         answer = await self._post(BEFORE_CREATE, body)
         if answer is None:
             return 0, ""
@@ -84,47 +116,9 @@ class WebhookSender:
         info = answer.get("ErrorInfo")
         return code, info if isinstance(info, str) else ""
 
-    async def after_create_topic(
-        self,
-        *,
-        group_id: str,
-        topic_id: str,
-        operator_account: str,
-        owner_account: str,
-        topic_name: str,
-    ) -> None:
-        self._send_later(
-            AFTER_CREATE,
-            {
-                "GroupId": group_id,
-                "TopicId": topic_id,
-                "Operator_Account": operator_account,
-                "Owner_Account": owner_account,
-                "Type": GROUP_TYPE,
-                "Name": topic_name,
-                "UserDefinedDataList": [],
-            },
-        )
-
-    async def after_topic_destroyed(self, *, group_id: str, topic_ids: list[str]) -> None:
-        self._send_later(
-            AFTER_DESTROYED,
-            {"GroupId": group_id, "Type": GROUP_TYPE, "TopicIdList": list(topic_ids)},
-        )
-
-    async def after_topic_info_changed(
-        self, *, group_id: str, topic_id: str, operator_account: str, changed: dict[str, str]
-    ) -> None:
-        self._send_later(
-            AFTER_INFO_CHANGED,
-            {
-                "GroupId": group_id,
-                "TopicId": topic_id,
-                "Type": GROUP_TYPE,
-                "Operator_Account": operator_account,
-                **changed,
-            },
-        )
+    async def send(self, event: TopicEvent) -> None:
+        """Send the after-event's webhook in the background."""
+        self._send_later(*after_event_webhook(event))
 
     async def drain(self) -> None:
         """Wait until every after-event sent so far was delivered (or failed)."""

@@ -1,9 +1,10 @@
 """Reading a raw JSON request body the way the service does: required fields, JSON types,
-UTF-8 byte limits, ID forms. Every refusal is a :class:`WireError` whose text names the wire
+UTF-8 byte limits, ID forms. Every refusal is a :class:`.ServiceError` whose text names the wire
 field (``GroupId``, ``TopicName``, ...) and the limit.
 
-These checks look at the wire only (raw dicts), independently of the client's validation,
-so that a client sending the wrong thing is caught.
+These checks look at the wire only (raw dicts) and take their limits from :mod:`.spec`, the
+emulator's own reading of the API pages, never from the client's validation: a client
+sending the wrong thing is caught, even when the client's own rules are wrong.
 """
 
 from __future__ import annotations
@@ -11,37 +12,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from ..validation import (
+from .errors import ServiceError
+from .spec import (
+    ASSIGNED_MARK,
     BYTE_LIMITS,
     COMMUNITY_PREFIX,
+    INVALID_GROUP_ID,
+    INVALID_PARAMETER,
     TOPIC_ID_MAX_BYTES,
     TOPIC_MARK,
     UINT32_MAX,
 )
 
-INVALID_PARAMETER: Final = 10004
-INVALID_GROUP_ID: Final = 10015
-
 #: UTF-8 byte limits by wire name.
-WIRE_BYTE_LIMITS: Final[Mapping[str, int]] = {
-    "TopicName": BYTE_LIMITS["topic_name"],
-    "Introduction": BYTE_LIMITS["introduction"],
-    "Notification": BYTE_LIMITS["notification"],
-    "FaceUrl": BYTE_LIMITS["face_url"],
-    "CustomString": BYTE_LIMITS["custom_string"],
-}
+WIRE_BYTE_LIMITS: Final[Mapping[str, int]] = BYTE_LIMITS
 
-#: The part of a service-assigned topic ID after ``@TOPIC#_`` starts with this.
-ASSIGNED_MARK: Final = "@TOPIC#"
-
-
-class WireError(Exception):
-    """A request the service refuses: ``code`` and ``info`` go into the answer."""
-
-    def __init__(self, code: int, info: str) -> None:
-        super().__init__(f"{code}: {info}")
-        self.code = code
-        self.info = info
+#: The old name of :class:`~tim_topics.emulator.errors.ServiceError`.
+WireError = ServiceError
 
 
 def _json_type(value: object) -> str:
@@ -58,8 +45,8 @@ def _json_type(value: object) -> str:
     return "an object"
 
 
-def invalid(info: str) -> WireError:
-    return WireError(INVALID_PARAMETER, info)
+def invalid(info: str) -> ServiceError:
+    return ServiceError(INVALID_PARAMETER, info)
 
 
 class Body:
@@ -67,9 +54,6 @@ class Body:
 
     def __init__(self, data: Mapping[str, Any]) -> None:
         self._data = data
-
-    def has(self, key: str) -> bool:
-        return key in self._data
 
     def string(self, key: str, *, required: bool = False, allow_empty: bool = True) -> str | None:
         """A string field, checked against its UTF-8 byte limit if it has one."""
@@ -126,7 +110,7 @@ class Body:
         group_id = self.string("GroupId", required=True, allow_empty=False)
         assert group_id is not None
         if not group_id.startswith(COMMUNITY_PREFIX) or group_id == COMMUNITY_PREFIX:
-            raise WireError(
+            raise ServiceError(
                 INVALID_GROUP_ID,
                 f"GroupId {group_id!r} is not a community group ID (they start with "
                 f"{COMMUNITY_PREFIX!r})",

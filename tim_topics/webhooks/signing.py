@@ -39,9 +39,10 @@ def _sdkappid(_: object, attribute: attrs.Attribute[int], value: int) -> None:
         raise ValueError(f"{attribute.name} must be a positive int, got {value!r}")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen
 class WebhookVerifier:
-    """Checks that a webhook request is for this app, signed with the token, and fresh.
+    """Checks that a webhook request is for this app, signed with the token, and fresh:
+    ``WebhookVerifier(sdkappid, token)``, like ``WebhookRouter(sdkappid, token)``.
 
     ``token=None`` (authentication not enabled in the console) skips the signature; a
     ``RequestTime`` that is present is still checked for freshness. ``clock`` returns
@@ -50,8 +51,8 @@ class WebhookVerifier:
 
     sdkappid: int = attrs.field(validator=_sdkappid)
     token: str | None = attrs.field(default=None, repr=False)
-    max_skew: float = attrs.field(default=DEFAULT_MAX_SKEW, validator=_positive)
-    clock: Callable[[], float] = attrs.field(default=time.time, repr=False)
+    max_skew: float = attrs.field(default=DEFAULT_MAX_SKEW, validator=_positive, kw_only=True)
+    clock: Callable[[], float] = attrs.field(default=time.time, repr=False, kw_only=True)
 
     def verify(self, query: Mapping[str, str]) -> None:
         """Return if ``query`` passes; raise :class:`WebhookAuthError` (``status`` 403 for

@@ -1,14 +1,12 @@
 """The asyncio client of the five topic commands.
 
-Public methods are short: check the input, build the request record, call
-:meth:`TopicClient._call`, convert the answer. ``_call`` owns retries, UserSig renewal and
-what an ambiguous failure means; one HTTP attempt (pool slot, limiter token, time-out,
-sent-ness, answer cap) is :class:`~tim_topics.request_path.RequestPath`'s.
+Public methods are short: build the checked request (:mod:`~tim_topics.request_builder`),
+run it (:class:`~tim_topics.calls.CallRunner`: retries, UserSig renewal, ambiguity; each
+attempt one :class:`~tim_topics.request_path.RequestPath` request), convert the answer.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
@@ -25,7 +23,7 @@ import aiohttp
 from yarl import URL
 
 from .calls import CallRunner, CallState, CreateOutcome
-from .endpoints import COMMANDS, DEFAULT_SERVICES, SERVICE_RATE_LIMIT, base_url_of, command_path
+from .endpoints import SERVICE_RATE_LIMIT, base_url_of, command_path, services_with
 from .errors import (
     DecodeError,
     ValidationError,
@@ -51,18 +49,18 @@ from .request_builder import (
 from .request_path import DEFAULT_MAX_ANSWER_BYTES, RequestPath, pool_size_needed
 from .retry import RetryPolicy
 from .telemetry import client_telemetry
-from .usersig import DEFAULT_VALIDITY, GeneratedUserSig, StaticUserSig, UserSigSource
+from .usersig import DEFAULT_VALIDITY, usersig_source
 from .validation import check_account, check_count
 
 if TYPE_CHECKING:
     from opentelemetry.metrics import MeterProvider
     from opentelemetry.trace import TracerProvider
 
+    from .bulk.engine import JournalLike
     from .bulk.export import ExportItem
     from .bulk.outcome import ImportOutcome
+    from .bulk.pacing import ImportGauges
     from .bulk.record_checks import BulkCommand
-
-logger = logging.getLogger("tim_topics.client")
 
 A = TypeVar("A", bound=Answer)
 
@@ -113,34 +111,15 @@ class TopicClient:
         if not isinstance(sdkappid, int) or isinstance(sdkappid, bool) or sdkappid <= 0:
             raise ValidationError("sdkappid", f"sdkappid must be a positive int, got {sdkappid!r}")
         check_account(identifier, "identifier")
-        if (secret_key is None) == (usersig is None):
-            raise ValidationError(
-                "secret_key",
-                "give exactly one of secret_key (UserSigs are made and renewed) "
-                "or usersig (a ready UserSig)",
-            )
-        if secret_key is not None:
-            if not isinstance(secret_key, str) or not secret_key:
-                raise ValidationError("secret_key", "secret_key must be a non-empty str")
-            self._usersig: UserSigSource = GeneratedUserSig(
-                sdkappid, identifier, secret_key, validity=usersig_validity
-            )
-        else:
-            if not isinstance(usersig, str) or not usersig:
-                raise ValidationError("usersig", "usersig must be a non-empty str")
-            self._usersig = StaticUserSig(usersig)
+        self._usersig = usersig_source(
+            sdkappid, identifier, secret_key, usersig, validity=usersig_validity
+        )
         if not isinstance(timeout, (int, float)) or timeout <= 0:
             raise ValidationError("timeout", f"timeout is {timeout!r}, it must be above 0 s")
-        unknown = set(services or {}) - set(COMMANDS)
-        if unknown:
-            raise ValidationError(
-                "services", f"services names unknown commands {sorted(unknown)}; known: {COMMANDS}"
-            )
         self.sdkappid = sdkappid
         self.identifier = identifier
         self.base_url = base_url_of(base_url, region, backup=backup_domain)
-        self.services: dict[str, str] = {str(k): v for k, v in DEFAULT_SERVICES.items()}
-        self.services.update(services or {})
+        self.services = services_with(services)
         self.timeout = float(timeout)
         self.retry_policy = retry or RetryPolicy()
         self._owns_limiter = limiter is None
@@ -154,7 +133,8 @@ class TopicClient:
         self._path = RequestPath(
             self.limiter,
             timeout=self.timeout,
-            pool_size=connection_limit or self._pool_needed(rate_limit),
+            pool_size=connection_limit
+            or pool_size_needed(self.limiter, self.services, rate_limit, self.timeout),
             session=session,
             max_answer_bytes=max_answer_bytes,
             metrics=self.metrics,
@@ -179,14 +159,6 @@ class TopicClient:
                 meter_provider=meter_provider,
             ),
         )
-
-    def _pool_needed(self, rate_limit: float) -> int:
-        limit_of = getattr(self.limiter, "limit", None)
-        limits = [
-            float(limit_of(command)) if callable(limit_of) else float(rate_limit)
-            for command in self.services
-        ]
-        return pool_size_needed(limits, self.timeout)
 
     @property
     def connection_pool_size(self) -> int | None:
@@ -379,22 +351,48 @@ class TopicClient:
     def import_topics(
         self,
         records: Iterable[TopicRecord] | AsyncIterable[TopicRecord],
-        concurrency: int = 64,
+        concurrency: int | None = None,
         command: BulkCommand = "import",
-        **options: Any,
+        *,
+        journal: JournalLike = None,
+        gauges: ImportGauges | None = None,
+        settle_wait: float | None = None,
+        clock_skew: float | None = None,
+        max_sends: int | None = None,
+        retry_failed: bool = True,
+        outage_limit: float | None = None,
     ) -> AsyncGenerator[ImportOutcome, None]:
         """Import (or with ``command="create"``, create) many topics, streaming: yields one
-        :class:`~tim_topics.bulk.ImportOutcome` per record (``imported``, ``exists`` or
-        ``failed``) as they finish, with at most ``concurrency`` in flight, at the rate
-        limit, in flat memory. ``options`` are those of
-        :func:`tim_topics.bulk.import_topics` (``journal=`` makes it resumable)::
+        :class:`~tim_topics.bulk.ImportOutcome` per record (``imported``, ``exists``,
+        ``failed`` or ``unknown``) as they finish, at the rate limit, in flat memory.
+
+        ``concurrency`` None (the default) keeps as many records in flight as the limit
+        needs at the latency observed; an int caps them. ``journal=`` (a path or a
+        :class:`~tim_topics.bulk.Journal`) makes the import resumable. The other options
+        are those of :func:`tim_topics.bulk.import_topics`; None keeps its default
+        (``settle_wait`` 3 s, ``outage_limit`` 300 s, ...)::
 
             async for outcome in client.import_topics(records):
                 print(outcome.index, outcome.status, outcome.topic_id or outcome.error)
         """
         from .bulk.engine import import_topics
 
-        return import_topics(self, records, concurrency, command, **options)
+        given: dict[str, Any] = {
+            "settle_wait": settle_wait,
+            "clock_skew": clock_skew,
+            "max_sends": max_sends,
+            "outage_limit": outage_limit,
+        }
+        return import_topics(
+            self,
+            records,
+            concurrency,
+            command,
+            journal=journal,
+            gauges=gauges,
+            retry_failed=retry_failed,
+            **{name: value for name, value in given.items() if value is not None},
+        )
 
     def export_topics(
         self,

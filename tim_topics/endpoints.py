@@ -80,3 +80,15 @@ def base_url_of(base_url: str | None, region: str, *, backup: bool = False) -> s
 def command_path(service: str, command: str) -> str:
     """The URL path of a command: ``/v4/{service}/{command}``."""
     return f"/v4/{service}/{command}"
+
+
+def services_with(overrides: Mapping[str, str] | None) -> dict[str, str]:
+    """The service of each command: the pages' values, with ``overrides`` for some."""
+    unknown = set(overrides or {}) - set(COMMANDS)
+    if unknown:
+        raise ValidationError(
+            "services", f"services names unknown commands {sorted(unknown)}; known: {COMMANDS}"
+        )
+    services: dict[str, str] = {str(k): v for k, v in DEFAULT_SERVICES.items()}
+    services.update(overrides or {})
+    return services

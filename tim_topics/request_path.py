@@ -50,12 +50,17 @@ _CHUNK = 64 * 1024
 _JSON: Final = {"Content-Type": "application/json"}
 
 
-def pool_size_needed(limits: Iterable[float], timeout: float) -> int:
+def pool_size_needed(
+    limiter: Limiter, commands: Iterable[str], default_limit: float, timeout: float
+) -> int:
     """Connections that let every command run at its limit whatever the latency: for each
     command, its burst plus ``rate x timeout`` (the most that can be in flight when each
-    attempt lasts at most ``timeout``), summed."""
+    attempt lasts at most ``timeout``), summed. A limiter that tells its ``limit(command)``
+    is asked; otherwise ``default_limit`` is assumed."""
+    limit_of = getattr(limiter, "limit", None)
     total = 0
-    for limit in limits:
+    for command in commands:
+        limit = float(limit_of(command)) if callable(limit_of) else float(default_limit)
         burst, rate = bucket_shape(limit)
         total += burst + math.ceil(rate * timeout)
     return total

@@ -113,3 +113,28 @@ class GeneratedUserSig:
 
     def __repr__(self) -> str:
         return f"GeneratedUserSig(identifier={self._identifier!r}, secret_key=<hidden>)"
+
+
+def usersig_source(
+    sdkappid: int,
+    identifier: str,
+    secret_key: str | None,
+    usersig: str | None,
+    *,
+    validity: int = DEFAULT_VALIDITY,
+) -> UserSigSource:
+    """UserSigs made from ``secret_key`` (and renewed), or the ``usersig`` given (used as
+    is): exactly one of the two."""
+    if (secret_key is None) == (usersig is None):
+        raise ValidationError(
+            "secret_key",
+            "give exactly one of secret_key (UserSigs are made and renewed) "
+            "or usersig (a ready UserSig)",
+        )
+    if secret_key is not None:
+        if not isinstance(secret_key, str) or not secret_key:
+            raise ValidationError("secret_key", "secret_key must be a non-empty str")
+        return GeneratedUserSig(sdkappid, identifier, secret_key, validity=validity)
+    if not isinstance(usersig, str) or not usersig:
+        raise ValidationError("usersig", "usersig must be a non-empty str")
+    return StaticUserSig(usersig)

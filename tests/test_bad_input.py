@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-from client_support import ADMIN, GROUP, SDKAPPID, SECRET, ScriptedServer
+from support.constants import ADMIN, GROUP, SDKAPPID, SECRET
+from support.scripted import ScriptedServer
 
 from tim_topics import TopicClient, ValidationError
 

@@ -8,7 +8,7 @@ import asyncio
 import random
 
 import pytest
-from client_support import ADMIN, GROUP, SDKAPPID, SECRET
+from support.constants import ADMIN, GROUP, SDKAPPID, SECRET
 
 from tim_topics import RetryPolicy, TopicClient
 from tim_topics.emulator import Emulator

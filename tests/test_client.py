@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 
 import aiohttp
 import pytest
-from client_support import ADMIN, DROP, GROUP, SDKAPPID, SECRET, ScriptedServer, fail, ok
+from support.constants import ADMIN, GROUP, SDKAPPID, SECRET
+from support.scripted import DROP, ScriptedServer, fail, ok
 
 from tim_topics import (
     AlreadyExistsError,

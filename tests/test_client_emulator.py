@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
-from client_support import ADMIN, GROUP, OTHER_GROUP, SDKAPPID, SECRET
+from support.constants import ADMIN, GROUP, OTHER_GROUP, SDKAPPID, SECRET
 
 from tim_topics import (
     AlreadyExistsError,

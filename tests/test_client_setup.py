@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from client_support import ADMIN, SDKAPPID, SECRET
+from support.constants import ADMIN, SDKAPPID, SECRET
 
 from tim_topics import TopicClient, ValidationError
 

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import tim_topics
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = "\n".join(
+    path.read_text(encoding="utf-8") for path in [ROOT / "README.md", *ROOT.glob("docs/**/*.md")]
+)
 
 
 def test_every_name_in_all_exists() -> None:
@@ -42,3 +45,10 @@ def test_classes_and_functions_have_docstrings() -> None:
         value = getattr(tim_topics, name)
         if isinstance(value, type) or inspect.isfunction(value):
             assert value.__doc__, name
+
+
+def test_every_public_name_is_documented() -> None:
+    """Each exported name appears in the README or the docs (the API reference pages
+    render it from its docstring)."""
+    missing = [name for name in tim_topics.__all__ if name != "__version__" and name not in DOCS]
+    assert missing == []

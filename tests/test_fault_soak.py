@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from client_support import ADMIN, GROUP, OTHER_GROUP, SDKAPPID, SECRET
+from support.constants import ADMIN, GROUP, OTHER_GROUP, SDKAPPID, SECRET
 
 from tim_topics import RetryPolicy, TopicClient, TopicRecord
 from tim_topics.emulator import Emulator

@@ -11,7 +11,7 @@ import asyncio
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from window_support import max_in_window
+from support.windows import max_in_window
 
 from tim_topics.errors import ValidationError
 from tim_topics.limiter import Limiter, LocalLimiter, bucket_shape

@@ -16,7 +16,8 @@ import aiohttp
 import pytest
 import pytest_asyncio
 from aiohttp import web
-from client_support import ADMIN, GROUP, SDKAPPID, SECRET, ScriptedServer, fail, ok
+from support.constants import ADMIN, GROUP, SDKAPPID, SECRET
+from support.scripted import ScriptedServer, fail, ok
 
 from tim_topics import (
     DecodeError,

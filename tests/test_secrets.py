@@ -9,7 +9,8 @@ import traceback
 from collections.abc import Awaitable, Callable
 
 import pytest
-from client_support import ADMIN, DROP, GROUP, SDKAPPID, SECRET, ScriptedServer, fail, ok
+from support.constants import ADMIN, GROUP, SDKAPPID, SECRET
+from support.scripted import DROP, ScriptedServer, fail, ok
 
 from tim_topics import RetryPolicy, TopicClient
 from tim_topics.emulator import Emulator

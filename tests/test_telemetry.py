@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from client_support import ADMIN, GROUP, SDKAPPID, SECRET
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
+from support.constants import ADMIN, GROUP, SDKAPPID, SECRET
 
 from tim_topics import NotFoundError, OutcomeUnknownError, RetryPolicy, TopicClient
 from tim_topics.emulator import Emulator

@@ -8,7 +8,7 @@ import hmac
 import json
 import zlib
 
-from client_support import ADMIN, SDKAPPID, SECRET
+from support.constants import ADMIN, SDKAPPID, SECRET
 
 from tim_topics.usersig import RENEW_AT, GeneratedUserSig, StaticUserSig
 

@@ -4,7 +4,8 @@ answer carries that instead (as a peer SDK maps it)."""
 from __future__ import annotations
 
 import pytest
-from client_support import ADMIN, GROUP, SDKAPPID, SECRET, ScriptedServer, ok
+from support.constants import ADMIN, GROUP, SDKAPPID, SECRET
+from support.scripted import ScriptedServer, ok
 
 from tim_topics import TopicClient
 from tim_topics.errors import DecodeError

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from bulk_helpers import ADMIN, APP, FAST, GROUP, GROUPS, KEY, OTHER_GROUP
-from client_support import ScriptedServer, fail, ok
+from support.scripted import ScriptedServer, fail, ok
 
 from tim_topics import TopicClient, TopicRecord
 from tim_topics.bulk.export import (

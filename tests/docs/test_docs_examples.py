@@ -182,12 +182,15 @@ def test_every_block_and_example_passes_mypy_strict(tmp_path: Path) -> None:
     )
     # name the page and line of each failing block (by module name: mypy's cache may
     # report a block unchanged since an earlier run under that run's temporary path)
-    places = {module_name(block): block.where for block in TYPED}
-    report = re.sub(
-        r"\S*?(docs_\w+)\.py",
-        lambda m: places.get(m.group(1), m.group(0)),
-        done.stdout + done.stderr,
-    )
+    places = {module_name(block): block for block in TYPED}
+
+    def place(match: re.Match[str]) -> str:
+        block = places.get(match.group("module"))
+        if block is None:
+            return match.group(0)
+        return f"{block.page}:{block.line + int(match.group('line')) - 1}"
+
+    report = re.sub(r"\S*?(?P<module>docs_\w+)\.py:(?P<line>\d+)", place, done.stdout + done.stderr)
     assert done.returncode == 0, report
 
 

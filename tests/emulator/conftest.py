@@ -8,7 +8,8 @@ from typing import Any
 
 import aiohttp
 import pytest_asyncio
-from emulator_helpers import ADMIN, APP, GROUP, KEY, OTHER_GROUP, PATHS, PLAIN_GROUP, Call, query
+from support.constants import ADMIN, GROUP, OTHER_GROUP, PLAIN_GROUP, SDKAPPID, SECRET
+from support.emulator_calls import PATHS, Call, query
 
 from tim_topics.emulator import Emulator
 
@@ -16,7 +17,7 @@ from tim_topics.emulator import Emulator
 @pytest_asyncio.fixture
 async def emu() -> AsyncIterator[Emulator]:
     async with Emulator(
-        sdkappid=APP, secret_key=KEY, identifier=ADMIN, groups=[GROUP, OTHER_GROUP]
+        sdkappid=SDKAPPID, secret_key=SECRET, identifier=ADMIN, groups=[GROUP, OTHER_GROUP]
     ) as emulator:
         emulator.add_group(PLAIN_GROUP, topics=False)
         yield emulator

@@ -7,7 +7,8 @@ import zlib
 from typing import Any
 
 import pytest
-from emulator_helpers import ADMIN, APP, KEY, craft_sig, valid_sig
+from support.constants import ADMIN, SDKAPPID, SECRET
+from support.emulator_calls import craft_sig, valid_sig
 from TLSSigAPIv2 import TLSSigAPIv2
 
 from tim_topics.emulator.auth import UserSigError, UserSigVerifier, decode_usersig
@@ -16,10 +17,12 @@ NOW = 1_700_000_000
 
 
 def verifier(now: float = NOW) -> UserSigVerifier:
-    return UserSigVerifier(sdkappid=APP, key=KEY, wall_clock=lambda: now)
+    return UserSigVerifier(sdkappid=SDKAPPID, key=SECRET, wall_clock=lambda: now)
 
 
-def refusal(sig: str, *, identifier: str = ADMIN, sdkappid: int = APP, now: float = NOW) -> int:
+def refusal(
+    sig: str, *, identifier: str = ADMIN, sdkappid: int = SDKAPPID, now: float = NOW
+) -> int:
     with pytest.raises(UserSigError) as caught:
         verifier(now).verify(sig, identifier=identifier, sdkappid=sdkappid)
     assert sig not in str(caught.value)
@@ -28,19 +31,23 @@ def refusal(sig: str, *, identifier: str = ADMIN, sdkappid: int = APP, now: floa
 
 def test_a_sig_from_tlssigapiv2_is_accepted() -> None:
     sig = valid_sig()
-    decoded = UserSigVerifier(sdkappid=APP, key=KEY).verify(sig, identifier=ADMIN, sdkappid=APP)
-    assert (decoded.identifier, decoded.sdkappid, decoded.expire) == (ADMIN, APP, 86400)
+    decoded = UserSigVerifier(sdkappid=SDKAPPID, key=SECRET).verify(
+        sig, identifier=ADMIN, sdkappid=SDKAPPID
+    )
+    assert (decoded.identifier, decoded.sdkappid, decoded.expire) == (ADMIN, SDKAPPID, 86400)
 
 
 def test_a_sig_with_userbuf_is_accepted() -> None:
-    sig = TLSSigAPIv2(APP, KEY).gen_sig_with_userbuf(ADMIN, 3600, b"buf")
-    decoded = UserSigVerifier(sdkappid=APP, key=KEY).verify(sig, identifier=ADMIN, sdkappid=APP)
+    sig = TLSSigAPIv2(SDKAPPID, SECRET).gen_sig_with_userbuf(ADMIN, 3600, b"buf")
+    decoded = UserSigVerifier(sdkappid=SDKAPPID, key=SECRET).verify(
+        sig, identifier=ADMIN, sdkappid=SDKAPPID
+    )
     assert decoded.userbuf is not None
 
 
 def test_valid_until_time_plus_expire() -> None:
     sig = craft_sig(issued=NOW - 100, expire=100)
-    assert verifier(NOW).verify(sig, identifier=ADMIN, sdkappid=APP).time == NOW - 100
+    assert verifier(NOW).verify(sig, identifier=ADMIN, sdkappid=SDKAPPID).time == NOW - 100
     assert refusal(sig, now=NOW + 1) == 70001
 
 
@@ -92,20 +99,20 @@ def test_unparsable_sig_is_70003(garbage: str) -> None:
 
 def test_a_remembered_sig_is_still_checked_for_account_and_expiry() -> None:
     clock = [float(NOW)]
-    checker = UserSigVerifier(sdkappid=APP, key=KEY, wall_clock=lambda: clock[0])
+    checker = UserSigVerifier(sdkappid=SDKAPPID, key=SECRET, wall_clock=lambda: clock[0])
     sig = craft_sig(issued=NOW, expire=60)
-    checker.verify(sig, identifier=ADMIN, sdkappid=APP)
+    checker.verify(sig, identifier=ADMIN, sdkappid=SDKAPPID)
     with pytest.raises(UserSigError) as caught:
-        checker.verify(sig, identifier="other", sdkappid=APP)
+        checker.verify(sig, identifier="other", sdkappid=SDKAPPID)
     assert caught.value.code == 70013
     clock[0] = NOW + 61
     with pytest.raises(UserSigError) as caught:
-        checker.verify(sig, identifier=ADMIN, sdkappid=APP)
+        checker.verify(sig, identifier=ADMIN, sdkappid=SDKAPPID)
     assert caught.value.code == 70001
 
 
 def test_secrets_are_not_in_reprs() -> None:
     sig = valid_sig()
-    assert KEY not in repr(UserSigVerifier(sdkappid=APP, key=KEY))
+    assert SECRET not in repr(UserSigVerifier(sdkappid=SDKAPPID, key=SECRET))
     decoded = decode_usersig(sig)
     assert decoded.signature not in repr(decoded)

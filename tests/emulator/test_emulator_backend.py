@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 import pytest
-from emulator_helpers import GROUP, OTHER_GROUP, PLAIN_GROUP
+from support.constants import GROUP, OTHER_GROUP, PLAIN_GROUP
 
 from tim_topics.emulator.backend import (
     TopicBackend,

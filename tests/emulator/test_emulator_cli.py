@@ -13,7 +13,8 @@ import sys
 
 import aiohttp
 import pytest
-from emulator_helpers import APP, GROUP, KEY, PATHS, query, valid_sig
+from support.constants import GROUP, SDKAPPID, SECRET
+from support.emulator_calls import PATHS, query, valid_sig
 
 from tim_topics.cli.emulator_cmd import build_emulator
 from tim_topics.cli.main import build_parser
@@ -29,7 +30,7 @@ def parse(*argv: str) -> argparse.Namespace:
 def test_arguments_make_the_emulator() -> None:
     args = parse(
         "--sdkappid",
-        str(APP),
+        str(SDKAPPID),
         "--group",
         GROUP,
         "--group",
@@ -55,8 +56,8 @@ def test_arguments_make_the_emulator() -> None:
         "--seed",
         "1",
     )
-    emu = build_emulator(args, {"TIM_SECRET_KEY": KEY})
-    assert emu.sdkappid == APP and emu.identifier == "administrator"
+    emu = build_emulator(args, {"TIM_SECRET_KEY": SECRET})
+    assert emu.sdkappid == SDKAPPID and emu.identifier == "administrator"
     assert set(emu.backend.group_ids()) == {GROUP, "@TGS#_@TGS#cSECOND", "@TGS#_@TGS#cPLAIN"}
     assert not emu.backend.group("@TGS#_@TGS#cPLAIN").topics_enabled
     assert set(emu.rate_limits.values()) == {50}
@@ -72,7 +73,7 @@ def test_arguments_make_the_emulator() -> None:
 
 @pytest.mark.asyncio
 async def test_the_key_on_the_command_line_wins_over_the_environment() -> None:
-    args = parse("--sdkappid", str(APP), "--group", GROUP, "--secret-key", "from-argv")
+    args = parse("--sdkappid", str(SDKAPPID), "--group", GROUP, "--secret-key", "from-argv")
     async with (
         build_emulator(args, {"TIM_SECRET_KEY": "from-env"}) as emu,
         aiohttp.ClientSession() as http,
@@ -90,7 +91,7 @@ async def test_the_key_on_the_command_line_wins_over_the_environment() -> None:
 
 def test_a_missing_secret_key_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="TIM_SECRET_KEY"):
-        build_emulator(parse("--sdkappid", str(APP), "--group", GROUP), {})
+        build_emulator(parse("--sdkappid", str(SDKAPPID), "--group", GROUP), {})
 
 
 def test_a_repeated_error_code_is_refused() -> None:
@@ -98,7 +99,7 @@ def test_a_repeated_error_code_is_refused() -> None:
         "--sdkappid", "1", "--group", GROUP, "--error-rate", "1=0.1", "--error-rate", "1=0.2"
     )
     with pytest.raises(ValueError, match="code 1 more than once"):
-        build_emulator(args, {"TIM_SECRET_KEY": KEY})
+        build_emulator(args, {"TIM_SECRET_KEY": SECRET})
 
 
 def test_rates_adding_up_past_one_are_refused() -> None:
@@ -106,13 +107,13 @@ def test_rates_adding_up_past_one_are_refused() -> None:
         "--sdkappid", "1", "--group", GROUP, "--http-502-rate", "0.6", "--drop-after-rate", "0.6"
     )
     with pytest.raises(ValueError, match=r"add up to 1\.2"):
-        build_emulator(args, {"TIM_SECRET_KEY": KEY})
+        build_emulator(args, {"TIM_SECRET_KEY": SECRET})
 
 
 def test_stall_arguments_plan_a_stall() -> None:
     args = parse(
         "--sdkappid",
-        str(APP),
+        str(SDKAPPID),
         "--group",
         GROUP,
         "--latency-ms",
@@ -126,13 +127,15 @@ def test_stall_arguments_plan_a_stall() -> None:
         "--stall-after",
         "10",
     )
-    emu = build_emulator(args, {"TIM_SECRET_KEY": KEY})
+    emu = build_emulator(args, {"TIM_SECRET_KEY": SECRET})
     stall = emu.stall_plan
     assert stall is not None
     assert (stall.latency_ms, stall.jitter_ms, stall.commands) == (2250, 250, None)
     assert stall.ends_at - stall.starts_at == pytest.approx(5)
     assert emu.faults.latency_ms == 300  # the latency after the stall
-    plain = build_emulator(parse("--sdkappid", str(APP), "--group", GROUP), {"TIM_SECRET_KEY": KEY})
+    plain = build_emulator(
+        parse("--sdkappid", str(SDKAPPID), "--group", GROUP), {"TIM_SECRET_KEY": SECRET}
+    )
     assert plain.stall_plan is None
 
 
@@ -145,16 +148,16 @@ def test_stall_arguments_plan_a_stall() -> None:
     ],
 )
 def test_a_half_given_stall_is_refused(argv: list[str], message: str) -> None:
-    args = parse("--sdkappid", str(APP), "--group", GROUP, *argv)
+    args = parse("--sdkappid", str(SDKAPPID), "--group", GROUP, *argv)
     with pytest.raises(ValueError, match=message):
-        build_emulator(args, {"TIM_SECRET_KEY": KEY})
+        build_emulator(args, {"TIM_SECRET_KEY": SECRET})
 
 
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
         (["--group", GROUP], "--sdkappid"),
-        (["--sdkappid", str(APP)], "--group"),
+        (["--sdkappid", str(SDKAPPID)], "--group"),
         (["--sdkappid", "0", "--group", GROUP], "0 must be above 0"),
         (["--sdkappid", "abc", "--group", GROUP], "'abc' is not an integer"),
         (["--sdkappid", "1", "--group", GROUP, "--port", "99999"], "outside 0 to 65535"),
@@ -179,14 +182,14 @@ def test_bad_arguments_are_named(
 
 
 async def serve(env: dict[str, str]) -> asyncio.subprocess.Process:
-    """``tim-topics emulator --sdkappid APP --group GROUP`` with ``env``, its output piped."""
+    """``tim-topics emulator --sdkappid SDKAPPID --group GROUP`` with ``env``, its output piped."""
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "tim_topics.cli.main",
         "emulator",
         "--sdkappid",
-        str(APP),
+        str(SDKAPPID),
         "--group",
         GROUP,
         stdout=asyncio.subprocess.PIPE,
@@ -197,7 +200,7 @@ async def serve(env: dict[str, str]) -> asyncio.subprocess.Process:
 
 @pytest.mark.asyncio
 async def test_the_command_serves_until_sigterm() -> None:
-    env = {**os.environ, "TIM_SECRET_KEY": KEY}
+    env = {**os.environ, "TIM_SECRET_KEY": SECRET}
     process = await serve(env)
     try:
         assert process.stdout is not None
@@ -225,7 +228,7 @@ async def test_the_command_serves_until_sigterm() -> None:
         assert lines[1].split() == ["create_topic", "1", "1", "0", "0", "1"]
         assert lines[-1].split() == ["total", "1", "1", "0", "0", "1"]
         assert len(lines) == 7
-        assert KEY.encode() not in stderr
+        assert SECRET.encode() not in stderr
     finally:
         if process.returncode is None:
             process.kill()

@@ -11,19 +11,8 @@ from typing import Any
 import aiohttp
 import attrs
 import pytest
-from emulator_helpers import (
-    ADMIN,
-    APP,
-    GROUP,
-    KEY,
-    OTHER_GROUP,
-    PATHS,
-    PLAIN_GROUP,
-    Call,
-    craft_sig,
-    query,
-    valid_sig,
-)
+from support.constants import ADMIN, GROUP, OTHER_GROUP, PLAIN_GROUP, SDKAPPID, SECRET
+from support.emulator_calls import PATHS, Call, craft_sig, query, valid_sig
 
 from tim_topics.emulator import (
     CreatingTopic,
@@ -265,10 +254,10 @@ async def test_nothing_secret_is_logged(
         await call("get_topic", {"GroupId": GROUP, "From_Account": "u"}, usersig=sig)
         await call("get_topic", {"GroupId": GROUP, "From_Account": "u"}, usersig=bad)
     assert caplog.records == [] or all(
-        sig not in r.getMessage() and bad not in r.getMessage() and KEY not in r.getMessage()
+        sig not in r.getMessage() and bad not in r.getMessage() and SECRET not in r.getMessage()
         for r in caplog.records
     )
-    assert KEY not in repr(emu)
+    assert SECRET not in repr(emu)
 
 
 # -- the sliding window ------------------------------------------------------------------------
@@ -279,7 +268,7 @@ async def test_a_burst_of_300_gets_exactly_100_answers_of_10006(
 ) -> None:
     frozen = 1000.0  # every call arrives within the same sliding second
     async with Emulator(
-        sdkappid=APP, secret_key=KEY, groups=[GROUP], rate_limit=200, clock=lambda: frozen
+        sdkappid=SDKAPPID, secret_key=SECRET, groups=[GROUP], rate_limit=200, clock=lambda: frozen
     ) as emu:
         url = emu.url + PATHS["get_topic"]
         body = {"GroupId": GROUP, "From_Account": "u"}
@@ -306,7 +295,7 @@ async def test_a_burst_of_300_gets_exactly_100_answers_of_10006(
 async def test_with_the_real_clock_no_second_sees_more_than_the_limit(
     http: aiohttp.ClientSession,
 ) -> None:
-    async with Emulator(sdkappid=APP, secret_key=KEY, groups=[GROUP], rate_limit=50) as emu:
+    async with Emulator(sdkappid=SDKAPPID, secret_key=SECRET, groups=[GROUP], rate_limit=50) as emu:
         url = emu.url + PATHS["get_topic"]
         body = {"GroupId": GROUP, "From_Account": "u"}
 
@@ -325,7 +314,7 @@ async def test_with_the_real_clock_no_second_sees_more_than_the_limit(
 async def test_the_window_forgets_calls_after_a_second(http: aiohttp.ClientSession) -> None:
     now = [0.0]
     async with Emulator(
-        sdkappid=APP, secret_key=KEY, groups=[GROUP], rate_limit=2, clock=lambda: now[0]
+        sdkappid=SDKAPPID, secret_key=SECRET, groups=[GROUP], rate_limit=2, clock=lambda: now[0]
     ) as emu:
         url = emu.url + PATHS["get_topic"]
         body = b'{"GroupId": "%s", "From_Account": "u"}' % GROUP.encode()
@@ -413,7 +402,7 @@ async def test_the_server_keeps_serving_after_drops(emu: Emulator, call: Call) -
 
 async def test_seeded_faults_repeat_over_http(http: aiohttp.ClientSession) -> None:
     async def run() -> list[object]:
-        async with Emulator(sdkappid=APP, secret_key=KEY, groups=[GROUP]) as emu:
+        async with Emulator(sdkappid=SDKAPPID, secret_key=SECRET, groups=[GROUP]) as emu:
             emu.set_faults(error_rate={10002: 0.3, 10006: 0.1}, http_502_rate=0.2, seed=11)
             seen: list[object] = []
             for _ in range(40):
@@ -445,7 +434,7 @@ async def test_latency_is_added_after_admission(emu: Emulator, call: Call) -> No
 
 async def test_refused_calls_get_no_latency(http: aiohttp.ClientSession) -> None:
     async with Emulator(
-        sdkappid=APP, secret_key=KEY, groups=[GROUP], rate_limit=1, clock=lambda: 0.0
+        sdkappid=SDKAPPID, secret_key=SECRET, groups=[GROUP], rate_limit=1, clock=lambda: 0.0
     ) as emu:
         emu.set_faults(latency_ms=30_000)
         url = emu.url + PATHS["get_topic"]
@@ -502,7 +491,7 @@ class RecordingSink:
 async def test_the_sink_sees_every_event(http: aiohttp.ClientSession) -> None:
     sink = RecordingSink()
     assert isinstance(sink, TopicEventSink) and isinstance(NoWebhooks(), TopicEventSink)
-    async with Emulator(sdkappid=APP, secret_key=KEY, groups=[GROUP], webhooks=sink) as emu:
+    async with Emulator(sdkappid=SDKAPPID, secret_key=SECRET, groups=[GROUP], webhooks=sink) as emu:
 
         async def send(command: str, body: dict[str, Any]) -> dict[str, Any]:
             async with http.post(emu.url + PATHS[command], params=query(), json=body) as response:
@@ -533,7 +522,7 @@ async def test_a_refusing_webhook_makes_no_topic(
     http: aiohttp.ClientSession, verdict: tuple[int, str], code: int, info: str
 ) -> None:
     sink = RecordingSink(verdict=verdict)
-    async with Emulator(sdkappid=APP, secret_key=KEY, groups=[GROUP], webhooks=sink) as emu:
+    async with Emulator(sdkappid=SDKAPPID, secret_key=SECRET, groups=[GROUP], webhooks=sink) as emu:
         async with http.post(
             emu.url + PATHS["create_topic"],
             params=query(),
@@ -547,7 +536,7 @@ async def test_a_refusing_webhook_makes_no_topic(
 
 async def test_drop_after_still_reports_the_creation(http: aiohttp.ClientSession) -> None:
     sink = RecordingSink()
-    async with Emulator(sdkappid=APP, secret_key=KEY, groups=[GROUP], webhooks=sink) as emu:
+    async with Emulator(sdkappid=SDKAPPID, secret_key=SECRET, groups=[GROUP], webhooks=sink) as emu:
         emu.fail_next("create_topic", kind="drop_after")
         with pytest.raises(aiohttp.ServerDisconnectedError):
             await http.post(
@@ -562,7 +551,7 @@ async def test_drop_after_still_reports_the_creation(http: aiohttp.ClientSession
 
 
 async def test_life_cycle() -> None:
-    emu = Emulator(sdkappid=APP, secret_key=KEY)
+    emu = Emulator(sdkappid=SDKAPPID, secret_key=SECRET)
     with pytest.raises(RuntimeError, match="not running"):
         _ = emu.url
     assert "not started" in repr(emu)
@@ -574,7 +563,7 @@ async def test_life_cycle() -> None:
     finally:
         await emu.stop()
     await emu.stop()  # a second stop does nothing
-    assert (emu.sdkappid, emu.identifier) == (APP, ADMIN)
+    assert (emu.sdkappid, emu.identifier) == (SDKAPPID, ADMIN)
 
 
 @pytest.mark.parametrize(
@@ -593,11 +582,11 @@ async def test_life_cycle() -> None:
     ],
 )
 async def test_bad_constructor_arguments(kwargs: dict[str, Any], message: str) -> None:
-    arguments: dict[str, Any] = {"sdkappid": APP, "secret_key": KEY, **kwargs}
+    arguments: dict[str, Any] = {"sdkappid": SDKAPPID, "secret_key": SECRET, **kwargs}
     with pytest.raises(ValueError, match=message):
         Emulator(**arguments)
     if "secret_key" not in kwargs:
         try:
             Emulator(**arguments)
         except ValueError as exc:
-            assert KEY not in str(exc)
+            assert SECRET not in str(exc)

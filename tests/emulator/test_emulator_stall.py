@@ -9,7 +9,8 @@ from typing import Any
 
 import aiohttp
 import pytest
-from emulator_helpers import APP, GROUP, KEY, PATHS, query
+from support.constants import GROUP, SDKAPPID, SECRET
+from support.emulator_calls import PATHS, query
 
 from tim_topics.emulator import Emulator
 from tim_topics.errors import ValidationError
@@ -38,7 +39,7 @@ async def test_calls_during_the_stall_take_it_and_later_ones_do_not(
     http: aiohttp.ClientSession,
 ) -> None:
     clock = FakeClock()
-    async with Emulator(sdkappid=APP, secret_key=KEY, groups=[GROUP], clock=clock) as emu:
+    async with Emulator(sdkappid=SDKAPPID, secret_key=SECRET, groups=[GROUP], clock=clock) as emu:
         emu.set_faults(latency_ms=1)
         stall = emu.stall(latency_ms=30, jitter_ms=10, seconds=0.4)
         assert emu.stall_plan == stall
@@ -57,7 +58,7 @@ async def test_calls_during_the_stall_take_it_and_later_ones_do_not(
 
 async def test_a_planned_stall_starts_later_and_can_be_ended(http: aiohttp.ClientSession) -> None:
     clock = FakeClock()
-    async with Emulator(sdkappid=APP, secret_key=KEY, groups=[GROUP], clock=clock) as emu:
+    async with Emulator(sdkappid=SDKAPPID, secret_key=SECRET, groups=[GROUP], clock=clock) as emu:
         emu.stall(latency_ms=20, seconds=5, after=1, commands=["create_topic"])
         assert await post(http, emu, "create_topic", CREATE) == 0
         clock.now += 1
@@ -76,7 +77,7 @@ async def test_a_planned_stall_starts_later_and_can_be_ended(http: aiohttp.Clien
 async def test_refused_calls_do_not_stall(http: aiohttp.ClientSession) -> None:
     clock = FakeClock()
     async with Emulator(
-        sdkappid=APP, secret_key=KEY, groups=[GROUP], clock=clock, rate_limit=1
+        sdkappid=SDKAPPID, secret_key=SECRET, groups=[GROUP], clock=clock, rate_limit=1
     ) as emu:
         emu.stall(latency_ms=10, seconds=10)
         codes = [await post(http, emu, "create_topic", CREATE) for _ in range(3)]
@@ -90,7 +91,7 @@ async def test_stats_show_the_busiest_second_sent_and_calls_per_second(
 ) -> None:
     clock = FakeClock()
     async with Emulator(
-        sdkappid=APP, secret_key=KEY, groups=[GROUP], clock=clock, rate_limit=3
+        sdkappid=SDKAPPID, secret_key=SECRET, groups=[GROUP], clock=clock, rate_limit=3
     ) as emu:
         emu.reset_stats()  # the timelines count from here: second 0
         clock.now += 0.2
@@ -123,7 +124,7 @@ async def test_stats_show_the_busiest_second_sent_and_calls_per_second(
 async def test_a_bad_stall_is_refused_before_anything_changes(
     kwargs: dict[str, Any], field: str
 ) -> None:
-    emu = Emulator(sdkappid=APP, secret_key=KEY, groups=[GROUP])
+    emu = Emulator(sdkappid=SDKAPPID, secret_key=SECRET, groups=[GROUP])
     with pytest.raises(ValidationError) as caught:
         emu.stall(**kwargs)
     assert caught.value.field == field and field in str(caught.value)

@@ -7,7 +7,8 @@ from typing import Any
 
 import aiohttp
 import pytest
-from emulator_helpers import APP, GROUP, KEY, PATHS, Call, query
+from support.constants import GROUP, SDKAPPID, SECRET
+from support.emulator_calls import PATHS, Call, query
 
 from tim_topics.emulator import Emulator, FaultRates
 from tim_topics.emulator.report import stats_json, summary_lines
@@ -18,7 +19,9 @@ pytestmark = pytest.mark.asyncio
 
 async def test_get_stats_shows_calls_answers_and_faults(http: aiohttp.ClientSession) -> None:
     # A clock that stands still: every call is in the same sliding second.
-    async with Emulator(sdkappid=APP, secret_key=KEY, groups=[GROUP], clock=lambda: 50.0) as emu:
+    async with Emulator(
+        sdkappid=SDKAPPID, secret_key=SECRET, groups=[GROUP], clock=lambda: 50.0
+    ) as emu:
 
         async def call(command: str, body: dict[str, Any]) -> dict[str, Any]:
             async with http.post(emu.url + PATHS[command], params=query(), json=body) as response:

@@ -12,7 +12,7 @@ from urllib.parse import quote
 import aiohttp
 import pytest
 from aiohttp import web
-from examples_support import load_example
+from support.examples import load_example
 
 from tim_topics import webhook_sign
 from tim_topics.emulator import Emulator

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from examples_support import free_port, interrupt, read_until, run_example, start_example
+from support.examples import free_port, interrupt, read_until, run_example, start_example
 
 from tim_topics import TopicClient, WebhookRejectedError
 from tim_topics.emulator import Emulator

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from examples_support import EXAMPLES, RUN_TIMEOUT
+from support.examples import EXAMPLES, RUN_TIMEOUT
 
 ROOT = EXAMPLES.parent
 

@@ -13,7 +13,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 import uvicorn
-from examples_support import load_example
+from support.examples import load_example
 
 from tim_topics import RateLimitedError, webhook_sign
 from tim_topics.emulator import Emulator

@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from examples_support import free_port, interrupt, read_until, start_example
+from support.examples import free_port, interrupt, read_until, start_example
 
 GROUP = "@TGS#_@TGS#cQVLVHIM62CJ"
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from examples_support import EXAMPLES, RUN_TIMEOUT, example_env, run_example
+from support.examples import EXAMPLES, RUN_TIMEOUT, example_env, run_example
 
 from tim_topics.emulator import Emulator
 

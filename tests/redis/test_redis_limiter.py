@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 import redis.asyncio as aioredis
-from window_support import EPSILON, LOOP_LAG, max_in_window
+from support.windows import EPSILON, LOOP_LAG, max_in_window
 
 from tim_topics.errors import TimTopicsError, ValidationError
 from tim_topics.limiter import Limiter, bucket_shape

@@ -7,7 +7,7 @@ the pieces are public for tools that need more control.
 from __future__ import annotations
 
 from .conflicts import TopicIdConflictError
-from .engine import ImportOptions, SourceItem, import_items, import_topics
+from .engine import import_items, import_topics
 from .journal import (
     Journal,
     JournalBusyError,
@@ -15,10 +15,12 @@ from .journal import (
     JournalError,
     JournalMismatchError,
 )
+from .options import ImportOptions
 from .outage import OutageError
 from .outcome import ImportOutcome, Status
 from .pacing import ImportGauges
 from .record_checks import BulkCommand
+from .source import SourceItem
 
 __all__ = [
     "BulkCommand",

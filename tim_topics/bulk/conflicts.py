@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Final
 
-from ..client import TopicClient
 from ..errors import OutcomeUnknownError, TimTopicsError
 from ..models import Topic
 from .record_checks import WIRE_LABELS, TopicRequest
+from .service import TopicService
 from .settle import SETTLE_FIELDS, differing_fields
 
 #: Characters of a differing value quoted in a conflict's message.
@@ -50,7 +50,7 @@ def conflicting_fields(topic: Topic, request: TopicRequest) -> list[tuple[str, o
     return found
 
 
-async def check_in_use(client: TopicClient, command: str, request: TopicRequest) -> None:
+async def check_in_use(client: TopicService, command: str, request: TopicRequest) -> None:
     """Return when the topic holding ``request``'s custom ID equals the record;
     TopicIdConflictError naming the fields when it differs; OutcomeUnknownError when it
     cannot be read."""

@@ -12,8 +12,8 @@ import re
 import attrs
 from yarl import URL
 
-from ..client import TopicClient
 from ..endpoints import REGION_DOMAINS
+from .service import TopicService
 
 
 @attrs.frozen
@@ -48,5 +48,5 @@ def endpoint_of(base_url: str) -> str:
     return base_url.rstrip("/")
 
 
-def destination_of(client: TopicClient) -> Destination:
+def destination_of(client: TopicService) -> Destination:
     return Destination(client.sdkappid, endpoint_of(client.base_url))

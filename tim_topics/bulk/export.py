@@ -20,7 +20,7 @@ import json
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import Any, Final, Literal
 
 import attrs
 
@@ -29,9 +29,7 @@ from ..models import SourcedTopicRecord, Topic, TopicRecord
 from ..validation import TOPIC_MARK, check_group_id, check_topic_id
 from .inputs import SOURCE_ID_KEY
 from .record_checks import WIRE_LABELS
-
-if TYPE_CHECKING:
-    from ..client import TopicClient
+from .service import TopicService
 
 #: get_topic codes of a listed topic that is gone: nothing to export, not a failure.
 DELETED_CODES: Final = frozenset({10010, 110003})
@@ -75,7 +73,7 @@ class ExportItem:
 
 
 async def export_topics(
-    client: TopicClient,
+    client: TopicService,
     group_ids: Iterable[str],
     *,
     group_map: Mapping[str, str] | None = None,
@@ -138,7 +136,7 @@ def _checked_map(group_map: Mapping[str, str]) -> dict[str, str]:
     return dict(group_map)
 
 
-async def _group_items(client: TopicClient, group_id: str, target: str) -> list[ExportItem]:
+async def _group_items(client: TopicService, group_id: str, target: str) -> list[ExportItem]:
     try:
         results = await client.get_topic(group_id)
     except AuthError:

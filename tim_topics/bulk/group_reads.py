@@ -15,8 +15,8 @@ import asyncio
 import contextlib
 from typing import Final
 
-from ..client import TopicClient
 from ..models import TopicResult
+from .service import TopicService
 from .settle import SETTLE_FIELDS
 
 #: Seconds a group read waits for more records to settle before it is sent.
@@ -26,7 +26,7 @@ DEFAULT_WINDOW: Final = 0.2
 class GroupReads:
     """One pending read per group, shared by the settlements that ask for it in time."""
 
-    def __init__(self, client: TopicClient, *, window: float = DEFAULT_WINDOW) -> None:
+    def __init__(self, client: TopicService, *, window: float = DEFAULT_WINDOW) -> None:
         self._client = client
         self._window = window
         self._pending: dict[str, asyncio.Future[list[TopicResult]]] = {}

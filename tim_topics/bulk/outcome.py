@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Literal
 
 import attrs
 
 from ..models import TopicRecord
 
 Status = Literal["imported", "exists", "failed", "unknown"]
-STATUSES: Final[tuple[Status, ...]] = ("imported", "exists", "failed", "unknown")
 
 
 @attrs.frozen(kw_only=True)

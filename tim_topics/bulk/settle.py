@@ -29,11 +29,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Final
 
-from ..client import TopicClient
 from ..errors import OutcomeUnknownError, TimTopicsError
 from ..models import Topic, TopicResult
 from ..validation import TOPIC_MARK
 from .record_checks import TopicRequest
+from .service import TopicService
 
 #: Seconds the service's clock may be behind ours when it stamps a topic's CreateTime.
 DEFAULT_CLOCK_SKEW: Final = 600.0
@@ -116,7 +116,7 @@ def pick_topic(
 
 
 async def find_made_topic(
-    client: TopicClient,
+    client: TopicService,
     command: str,
     request: TopicRequest,
     *,

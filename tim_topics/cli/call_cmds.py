@@ -11,19 +11,15 @@ import argparse
 import asyncio
 import json
 import os
-import sys
 from collections.abc import Awaitable, Callable
-from typing import Any, Final
+from typing import Any
 
 from ..client import TopicClient
 from ..errors import TimTopicsError, ValidationError
 from ..request_builder import FILTERABLE_FIELDS
 from ..wire import to_wire
 from .env import ENV_HELP, EnvError, credentials_from_env, make_client
-
-EXIT_OK: Final = 0
-EXIT_REFUSED: Final = 1
-EXIT_USAGE: Final = 2
+from .exits import EXIT_FAILURES, EXIT_OK, EXIT_USAGE, fail, say
 
 Answer = tuple[Any, int]
 """The JSON to print and the exit status."""
@@ -38,8 +34,7 @@ def _call(name: str, action: Callable[[TopicClient], Awaitable[Answer]]) -> int:
     try:
         credentials = credentials_from_env(os.environ)
     except EnvError as exc:
-        print(f"tim-topics {name}: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(name, exc)
 
     async def main() -> Answer:
         async with make_client(credentials) as client:
@@ -48,11 +43,9 @@ def _call(name: str, action: Callable[[TopicClient], Awaitable[Answer]]) -> int:
     try:
         value, status = asyncio.run(main())
     except (ValidationError, EnvError) as exc:
-        print(f"tim-topics {name}: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(name, exc)
     except TimTopicsError as exc:
-        print(f"tim-topics {name}: error: {exc}", file=sys.stderr)
-        return EXIT_REFUSED
+        return fail(name, exc, EXIT_FAILURES)
     _print_json(value)
     return status
 
@@ -76,7 +69,7 @@ def _run_get(args: argparse.Namespace) -> int:
             topic_ids=args.topic_id,
             response_filter=args.field,
         )
-        status = EXIT_OK if all(result.ok for result in results) else EXIT_REFUSED
+        status = EXIT_OK if all(result.ok for result in results) else EXIT_FAILURES
         return {"TopicAndSelfInfo": [to_wire(result) for result in results]}, status
 
     return _call("get", action)
@@ -129,15 +122,12 @@ def _run_modify(args: argparse.Namespace) -> int:
 
 def _run_destroy(args: argparse.Namespace) -> int:
     if not args.yes:
-        print(
-            "tim-topics destroy: deleting topics cannot be undone: add --yes to confirm",
-            file=sys.stderr,
-        )
+        say("destroy", "deleting topics cannot be undone: add --yes to confirm")
         return EXIT_USAGE
 
     async def action(client: TopicClient) -> Answer:
         results = await client.destroy_topic(args.group_id, args.topic_id)
-        status = EXIT_OK if all(result.ok for result in results) else EXIT_REFUSED
+        status = EXIT_OK if all(result.ok for result in results) else EXIT_FAILURES
         return {"DestroyResultItem": [to_wire(result) for result in results]}, status
 
     return _call("destroy", action)

@@ -17,20 +17,17 @@ import tempfile
 from pathlib import Path
 from typing import Any, Final
 
+from ..bulk.file_job import ImportJob
 from ..bulk.sample import SAMPLE_GROUPS, write_sample
 from ..client import TopicClient
 from ..emulator import Emulator, EmulatorStats
 from ..endpoints import SERVICE_RATE_LIMIT
 from ..errors import TimTopicsError
 from .arguments import positive_int
-from .import_cmd import (
-    EXIT_USAGE,
-    ImportJob,
-    ImportReport,
-    configure_logging,
-    import_file,
-    print_summary,
-)
+from .exits import EXIT_FAILURES, fail
+from .import_run import import_file
+from .logs import configure_logging
+from .summary import ImportReport, print_summary
 
 DEMO_SDKAPPID: Final = 1400000000
 DEMO_ADMIN: Final = "administrator"
@@ -111,15 +108,13 @@ def demo_lines(report: ImportReport, stats: EmulatorStats, held: int) -> list[st
 
 def run(args: argparse.Namespace) -> int:
     if args.count > MAX_DEMO_COUNT:
-        print(f"tim-topics demo: error: --count is at most {MAX_DEMO_COUNT}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail("demo", f"--count is at most {MAX_DEMO_COUNT}")
     configure_logging(args.verbose)
     folder = Path(tempfile.mkdtemp(prefix="tim-topics-demo-"))
     try:
         report, stats, held = asyncio.run(run_demo(args.count, folder))
     except TimTopicsError as exc:
-        print(f"tim-topics demo: error: {exc}", file=sys.stderr)
-        return 1
+        return fail("demo", exc, EXIT_FAILURES)
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)

@@ -29,13 +29,11 @@ from ..errors import TimTopicsError, ValidationError
 from ..validation import check_group_id
 from .arguments import positive_float, positive_int
 from .env import ENV_HELP, EnvError, credentials_from_env, make_client
-from .import_cmd import configure_logging
+from .exits import EXIT_FAILURES, EXIT_INTERRUPTED, EXIT_OK, fail, say
+from .logs import configure_logging
 from .progress import ImportTally, ProgressDisplay, ProgressWatch, Snapshot, format_duration
+from .signals import Interrupted, stop_signals
 
-EXIT_OK: Final = 0
-EXIT_FAILURES: Final = 1
-EXIT_USAGE: Final = 2
-EXIT_INTERRUPTED: Final = 130
 #: Failures the summary lists.
 SUMMARY_FAILURES: Final = 20
 STDOUT: Final = "-"
@@ -232,8 +230,7 @@ def run(args: argparse.Namespace) -> int:
         group_map = _group_map(args.map_group)
         credentials = credentials_from_env(os.environ)
     except (ValueError, EnvError) as exc:
-        print(f"tim-topics export: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail("export", exc)
     configure_logging(args.verbose)
     to_stdout = args.output == STDOUT
     target = "stdout" if to_stdout else str(args.output)
@@ -242,14 +239,23 @@ def run(args: argparse.Namespace) -> int:
 
     async def main(out: IO[bytes]) -> ExportTally:
         async with make_client(credentials, rate_limit=args.rate_limit) as client:
-            return await export_to(
-                client,
-                groups,
-                out,
-                group_map=group_map,
-                concurrency=args.concurrency,
-                rate_limit=args.rate_limit,
+            work = asyncio.ensure_future(
+                export_to(
+                    client,
+                    groups,
+                    out,
+                    group_map=group_map,
+                    concurrency=args.concurrency,
+                    rate_limit=args.rate_limit,
+                )
             )
+            with stop_signals(work) as signals:
+                try:
+                    return await work
+                except asyncio.CancelledError:
+                    if not signals.received:
+                        raise
+                    raise Interrupted from None
 
     started = time.monotonic()
     done = False
@@ -263,16 +269,13 @@ def run(args: argparse.Namespace) -> int:
             os.replace(temporary, path)
         done = True
     except (ValidationError, EnvError) as exc:
-        print(f"tim-topics export: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail("export", exc)
     except TimTopicsError as exc:
-        print(f"tim-topics export: error: {exc}", file=sys.stderr)
-        return EXIT_FAILURES
+        return fail("export", exc, EXIT_FAILURES)
     except OSError as exc:
-        print(f"tim-topics export: error: cannot write {target}: {exc.strerror}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print(f"tim-topics export: interrupted; {target} was not written", file=sys.stderr)
+        return fail("export", f"cannot write {target}: {exc.strerror}")
+    except (KeyboardInterrupt, Interrupted):
+        say("export", f"interrupted; {target} was not written")
         return EXIT_INTERRUPTED
     finally:
         if not done and not to_stdout:

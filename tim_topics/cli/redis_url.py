@@ -1,4 +1,5 @@
-"""The Redis URL of ``tim-topics import``: from ``--redis-url`` or ``$TIM_REDIS_URL``.
+"""The Redis URL of ``tim-topics import`` (from ``--redis-url`` or ``$TIM_REDIS_URL``) and the
+shared limiter it gives (:func:`shared_limiter`).
 
 A password on the command line sits in process listings and shell histories for the
 whole import, so ``--redis-url`` refuses a URL with credentials, in the authority
@@ -8,10 +9,12 @@ whole import, so ``--redis-url`` refuses a URL with credentials, in the authorit
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import AsyncIterator, Mapping
 
+from ..limiter import Limiter
 from ..redaction import has_secret, redact_url
-from ..redis_limiter import redis_url_problem
+from ..redis_limiter import RedisLimiter, redis_url_problem
 from .env import REDIS_URL_ENV, EnvError
 
 
@@ -41,4 +44,21 @@ def redis_url_from(command_line_url: str | None, environ: Mapping[str, str]) -> 
     return url
 
 
-__all__ = ["redis_url_from"]
+@contextlib.asynccontextmanager
+async def shared_limiter(
+    redis_url: str | None, sdkappid: int, rate_limit: float
+) -> AsyncIterator[Limiter | None]:
+    """A :class:`RedisLimiter` keyed on the app (so every importer of it shares the
+    budget), checked with a ping and closed after; None without a URL."""
+    if redis_url is None:
+        yield None
+        return
+    limiter = RedisLimiter(redis_url, key_prefix=f"tim:{sdkappid}", rate_limit=rate_limit)
+    try:
+        await limiter.ping()
+        yield limiter
+    finally:
+        await limiter.aclose()
+
+
+__all__ = ["redis_url_from", "shared_limiter"]

@@ -14,12 +14,7 @@ from typing import Any
 
 from TLSSigAPIv2 import TLSSigAPIv2
 
-APP = 1400000000
-KEY = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e"
-ADMIN = "administrator"
-GROUP = "@TGS#_@TGS#cQVLVHIM62CJ"
-OTHER_GROUP = "@TGS#_@TGS#cBZXAIIM62CV"
-PLAIN_GROUP = "@TGS#_@TGS#cNOTOPICS01"
+from .constants import ADMIN, SDKAPPID, SECRET
 
 PATHS = {
     "create_topic": "/v4/million_group_open_http_svc/create_topic",
@@ -30,7 +25,7 @@ PATHS = {
 }
 
 
-def valid_sig(identifier: str = ADMIN, *, sdkappid: int = APP, key: str = KEY) -> str:
+def valid_sig(identifier: str = ADMIN, *, sdkappid: int = SDKAPPID, key: str = SECRET) -> str:
     sig: str = TLSSigAPIv2(sdkappid, key).gen_sig(identifier, expire=86400)
     return sig
 
@@ -38,8 +33,8 @@ def valid_sig(identifier: str = ADMIN, *, sdkappid: int = APP, key: str = KEY) -
 def craft_sig(
     *,
     identifier: str = ADMIN,
-    sdkappid: int = APP,
-    key: str = KEY,
+    sdkappid: int = SDKAPPID,
+    key: str = SECRET,
     issued: int,
     expire: int,
     edit: Callable[[dict[str, Any]], None] | None = None,
@@ -68,7 +63,7 @@ def craft_sig(
 def query(**overrides: str | None) -> dict[str, str]:
     """The documented query string; an override of None leaves the key out."""
     params: dict[str, str | None] = {
-        "sdkappid": str(APP),
+        "sdkappid": str(SDKAPPID),
         "identifier": ADMIN,
         "usersig": valid_sig(),
         "random": str(random.randrange(2**32)),

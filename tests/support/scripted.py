@@ -1,4 +1,4 @@
-"""What the client tests share: app constants and a scripted answer server.
+"""A scripted answer server, for the answers the emulator would never give.
 
 Everything crosses a real socket on loopback; nothing patches aiohttp.
 """
@@ -13,12 +13,6 @@ from typing import Any
 
 import attrs
 from aiohttp import web
-
-SDKAPPID = 1400000000
-SECRET = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e"
-ADMIN = "administrator"
-GROUP = "@TGS#_@TGS#cQVLVHIM62CJ"
-OTHER_GROUP = "@TGS#_@TGS#cBZXAIIM62CV"
 
 
 @attrs.define

@@ -27,7 +27,7 @@ import attrs
 from ..errors import ApiError, AuthError, TimTopicsError, ValidationError
 from ..models import SourcedTopicRecord, Topic, TopicRecord
 from ..validation import TOPIC_MARK, check_group_id, check_topic_id
-from .inputs import SOURCE_ID_KEY
+from .input_keys import SOURCE_ID_KEY
 from .record_checks import WIRE_LABELS
 from .service import TopicService
 

@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import os
 import signal
-import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,6 +23,7 @@ from ..emulator import Emulator, FaultRates
 from ..emulator.report import summary_lines
 from .arguments import bounded, milliseconds, port, positive_int, share
 from .env import SECRET_KEY_ENV
+from .exits import EXIT_FAILURES, EXIT_OK, EXIT_USAGE, fail
 
 WEBHOOK_TOKEN_ENV = "TIM_WEBHOOK_TOKEN"
 #: The longest stall, and the furthest ahead one can start: a day.
@@ -253,13 +253,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         emulator = build_emulator(args, os.environ)
     except ValueError as exc:
-        print(f"tim-topics emulator: error: {exc}", file=sys.stderr)
-        return 2
+        return fail("emulator", exc, EXIT_USAGE)
     try:
         asyncio.run(serve(emulator))
     except KeyboardInterrupt:  # pragma: no cover - only where signal handlers are missing
-        return 0
+        return EXIT_OK
     except OSError as exc:
-        print(f"tim-topics emulator: error: cannot serve: {exc}", file=sys.stderr)
-        return 1
-    return 0
+        return fail("emulator", f"cannot serve: {exc}", EXIT_FAILURES)
+    return EXIT_OK

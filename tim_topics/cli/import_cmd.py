@@ -20,7 +20,6 @@ from ..bulk.file_job import ImportJob
 from ..bulk.inputs import InputFormat, InputFormatError
 from ..bulk.journal import JournalError
 from ..bulk.outage import DEFAULT_OUTAGE_LIMIT
-from ..bulk.outcome import ImportOutcome
 from ..endpoints import SERVICE_RATE_LIMIT
 from ..errors import TimTopicsError
 from ..redis_limiter import LimiterUnavailableError
@@ -178,10 +177,9 @@ def run(args: argparse.Namespace) -> int:
     return report.exit_status
 
 
-#: The names the demo and other callers used from here (they live in the modules above).
+#: Names callers used from here before they moved (the demo now takes them from their homes).
 __all__ = [
     "ImportJob",
-    "ImportOutcome",
     "ImportReport",
     "import_file",
     "print_summary",

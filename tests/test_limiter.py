@@ -1,7 +1,8 @@
 """The in-process limiter: bucket shape, sliding-window bound, adaptive cuts, cancellation.
 
-The timing tests run on a virtual clock (``looptime``: the event loop's time jumps to the
-next timer when every task waits), so their bounds are exact, whatever the machine's load.
+The timing tests run on a virtual clock (:mod:`support.virtual_clock`: the event loop's
+time jumps to the next timer when every task waits), so their bounds are exact, whatever
+the machine's load.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from support.virtual_clock import on_virtual_clock
 from support.windows import max_in_window
 
 from tim_topics.errors import ValidationError
@@ -67,8 +69,7 @@ def test_rates_before_any_call() -> None:
     assert limiter.effective_rate("import_topic") == pytest.approx(bucket_shape(50)[1])
 
 
-@pytest.mark.asyncio
-@pytest.mark.looptime
+@on_virtual_clock
 @pytest.mark.parametrize("adaptive", [False, True])
 async def test_no_window_holds_more_than_burst_plus_rate(adaptive: bool) -> None:
     limiter = LocalLimiter(100, adaptive=adaptive)
@@ -82,8 +83,7 @@ async def test_no_window_holds_more_than_burst_plus_rate(adaptive: bool) -> None
     assert max(times) - min(times) == pytest.approx((300 - burst) / rate, rel=1e-3)
 
 
-@pytest.mark.asyncio
-@pytest.mark.looptime
+@on_virtual_clock
 async def test_commands_have_separate_budgets() -> None:
     limiter = LocalLimiter(10)  # burst 1 at 8.91/s
     await limiter.acquire("get_topic")
@@ -111,8 +111,7 @@ async def test_throttle_cuts_only_that_command() -> None:
     assert limiter.configured_rate("get_topic") == pytest.approx(196.02)
 
 
-@pytest.mark.asyncio
-@pytest.mark.looptime
+@on_virtual_clock
 async def test_a_cut_slows_admissions_at_once_without_a_new_burst() -> None:
     limiter = LocalLimiter(200)
     loop = asyncio.get_running_loop()
@@ -129,8 +128,7 @@ async def test_a_cut_slows_admissions_at_once_without_a_new_burst() -> None:
     assert max(times) - before >= 2.5 / rate
 
 
-@pytest.mark.asyncio
-@pytest.mark.looptime
+@on_virtual_clock
 async def test_cancelled_waiters_take_no_tokens() -> None:
     limiter = LocalLimiter(100)  # burst 2 at 97.02/s
     _, rate = bucket_shape(100)

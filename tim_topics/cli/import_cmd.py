@@ -78,7 +78,10 @@ def register(subparsers: Any) -> None:
         ),
     )
     parser.add_argument(
-        "--failures", type=Path, help="where failed records go (default FILE.failed.jsonl/.csv)"
+        "--failures",
+        type=Path,
+        help="where failed records go (default: beside FILE, '.failed' before its "
+        "extension: topics.jsonl -> topics.failed.jsonl)",
     )
     parser.add_argument(
         "--id-map",

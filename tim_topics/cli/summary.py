@@ -57,6 +57,15 @@ class ImportReport:
         return EXIT_OK if self.complete else EXIT_FAILURES
 
 
+def count(number: int, noun: str, plural: str | None = None) -> str:
+    """``1 record``, ``2 records``: a number with its noun in the right form."""
+    return f"{number} {noun if number == 1 else (plural or noun + 's')}"
+
+
+def were(number: int) -> str:
+    return "was" if number == 1 else "were"
+
+
 def summary_lines(report: ImportReport) -> list[str]:
     """The summary of ``report``, line by line."""
     job, tally, totals = report.job, report.tally, report.totals
@@ -75,16 +84,16 @@ def summary_lines(report: ImportReport) -> list[str]:
         head,
         f"  this run : {tally.imported} imported, "
         f"{tally.exists} exists, {tally.failed} failed, {tally.unknown} unknown, "
-        f"{tally.bad_lines} bad lines"
+        f"{count(tally.bad_lines, 'bad line')}"
         + (f" ({tally.earlier} already done by earlier runs)" if tally.earlier else "")
         + (
             f" ({tally.failed_earlier} failed in earlier runs: see the failures file)"
             if tally.failed_earlier
             else ""
         ),
-        f"  in total : {there} of {tally.total} records there ({totals['imported']} imported, "
+        f"  in total : {there} of {count(tally.total, 'record')} there ({totals['imported']} imported, "
         f"{totals['exists']} exists), {failed} failed, {unknown} unknown",
-        f"  rate     : {report.requests} calls in {report.elapsed:.1f} s = {rate:.1f} calls/s "
+        f"  rate     : {count(report.requests, 'call')} in {report.elapsed:.1f} s = {rate:.1f} calls/s "
         f"against the limit of {job.rate_limit:g}/s ({share:.0f}%)",
         f"  retries  : {report.retries}; throttled answers (10006 and the like): "
         f"{report.throttled}",
@@ -92,13 +101,14 @@ def summary_lines(report: ImportReport) -> list[str]:
     ]
     if totals["pending"]:
         lines.append(
-            f"  in flight: {totals['pending']} records were in flight when it stopped; the "
+            f"  in flight: {count(totals['pending'], 'record')} {were(totals['pending'])} in "
+            "flight when it stopped; the "
             "next run settles them"
         )
     if report.failures_written:
         lines.append(
-            f"  failures : {report.failures_written} records written to {job.failures} as they "
-            "were in the input: fix them and import that file (this command does not send "
+            f"  failures : {count(report.failures_written, 'record')} written to {job.failures} "
+            "as in the input: fix them and import that file (this command does not send "
             "them again)"
         )
         lines.extend(
@@ -112,7 +122,8 @@ def summary_lines(report: ImportReport) -> list[str]:
         lines.append("  failures : none")
     if unknown:
         lines.append(
-            f"  unknown  : {unknown} records were sent but their outcome is unknown (the answer "
+            f"  unknown  : {count(unknown, 'record')} {were(unknown)} sent but the outcome is "
+            "unknown (the answer "
             "was lost and the topics could not be checked); they are not in the failures file. "
             "Run the same command again (same journal) to settle them; do not import them from "
             "another file, that could make them twice"

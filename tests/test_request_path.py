@@ -417,3 +417,38 @@ def test_a_client_used_from_a_second_event_loop_says_what_to_do() -> None:
     assert isinstance(caught.value, TimTopicsError)
     assert "one client per event loop" in str(caught.value)
     assert "asyncio.run" in str(caught.value)
+
+
+@pytest.mark.asyncio
+async def test_a_create_that_never_got_a_connection_is_not_an_unknown_outcome() -> None:
+    """A service whose accept queue is full: the connect hangs until the attempt's time-out.
+    Nothing was written, so the create is tried again (safely), and the call ends in a
+    plain TransportError with ``sent=False``, never an OutcomeUnknownError."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(0)
+        port = server.getsockname()[1]
+        fillers = []
+        for _ in range(8):  # fill the accept queue; later SYNs are dropped by the kernel
+            filler = socket.socket()
+            filler.setblocking(False)
+            filler.connect_ex(("127.0.0.1", port))
+            fillers.append(filler)
+        try:
+            async with TopicClient(
+                SDKAPPID,
+                ADMIN,
+                SECRET,
+                base_url=f"http://127.0.0.1:{port}",
+                timeout=0.3,
+                retry=FAST,
+            ) as client:
+                with pytest.raises(TransportError) as caught:
+                    await client.create_topic(GROUP, "t")
+                assert client.metrics.requests == FAST.max_attempts  # retried: never sent
+        finally:
+            for filler in fillers:
+                filler.close()
+    assert not isinstance(caught.value, OutcomeUnknownError)
+    assert caught.value.sent is False
+    assert "before the request was written" in str(caught.value)

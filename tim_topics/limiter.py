@@ -18,10 +18,10 @@ configured ``r``, so ``b + r' <= limit`` still holds and the burst stays ``b``).
 ``AsyncLimiter``'s rate is fixed at construction (only its private ``_rate_per_sec`` could
 change it), so we replace the bucket instead, and do it where that is safe:
 
-- Callers queue on an ``asyncio.Lock`` (FIFO, cancellation-safe) in front of the bucket,
-  so at most one task ever waits inside it. A new rate is therefore applied by the next
-  lock holder, between two acquisitions, when no one waits in the old bucket: no waiter is
-  stranded at the old rate and no two buckets admit calls side by side.
+- Callers that must wait queue (FIFO, cancellation-safe) for one pump task, the only task
+  that ever waits inside the bucket. A new rate is therefore applied by the pump between
+  two acquisitions, when no one waits in the old bucket: no waiter is stranded at the old
+  rate and no two buckets admit calls side by side.
 - The new bucket starts at the old bucket's level, bounded from above: right after the
   last admission the level was at most ``b``, and it has leaked at the old rate since.
   Under load (when the rate matters) the bucket was full at each admission, so the bound
@@ -36,6 +36,7 @@ Time comes from the event loop's clock (aiolimiter uses ``loop.time()``).
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
@@ -78,7 +79,17 @@ class Limiter(Protocol):
 
 
 class _CommandBudget:
-    """The bucket of one command, and its adaptive rate when there is one."""
+    """The bucket of one command, and its adaptive rate when there is one.
+
+    Callers that find no token do not wait inside the bucket one by one: they queue (FIFO)
+    for one *pump* task, the bucket's only waiter, which takes each token as it comes and
+    hands it to the first caller still waiting. When the event loop is busy (hundreds of
+    answers arriving each turn) a chain of waiters woken one per loop turn would cap a
+    command at the loop's turns per second, far under its rate; the pump hands out every
+    token available in the same turn. It also makes the rate change safe (the module doc):
+    only the pump ever waits in the bucket, so a new bucket never strands a waiter. The pump
+    ends when no one waits, so no task outlives the work.
+    """
 
     def __init__(self, limit: float, *, adaptive: bool, command: str = "") -> None:
         self.burst, self.max_rate = bucket_shape(limit)
@@ -86,17 +97,44 @@ class _CommandBudget:
         self.answered_ok = RecentCount()
         self._rate = self.max_rate
         self._bucket = AsyncLimiter(self.burst, self.burst / self._rate)
-        self._lock = asyncio.Lock()
         self._last_admitted: float | None = None
+        self._waiting: deque[asyncio.Future[None]] = deque()
+        self._pump: asyncio.Task[None] | None = None
 
     async def acquire(self) -> None:
-        if self.aimd is None:
-            await self._bucket.acquire()
+        if self._pump is None and not self._waiting and self._bucket.has_capacity():
+            await self._take()  # a token is there: no wait, no yield
             return
-        async with self._lock:
+        loop = asyncio.get_running_loop()
+        turn: asyncio.Future[None] = loop.create_future()
+        self._waiting.append(turn)
+        if self._pump is None:
+            self._pump = loop.create_task(self._hand_out())
+        await turn  # cancelled: the pump skips it, and its token goes to the next caller
+
+    async def _take(self) -> None:
+        """One token, at the rate in force (the bucket is replaced first if it changed)."""
+        if self.aimd is not None:
             await self._follow_rate(self.aimd.rate())
-            await self._bucket.acquire()
-            self._last_admitted = asyncio.get_running_loop().time()
+        await self._bucket.acquire()
+        self._last_admitted = asyncio.get_running_loop().time()
+
+    async def _hand_out(self) -> None:
+        waiting = self._waiting
+        try:
+            while True:
+                while waiting and waiting[0].done():
+                    waiting.popleft()  # cancelled while queued
+                if not waiting:
+                    return
+                await self._take()
+                while waiting and waiting[0].done():
+                    waiting.popleft()
+                if waiting:
+                    waiting.popleft().set_result(None)
+                # else: everyone left while the token came; it is not used (never doubled)
+        finally:
+            self._pump = None
 
     async def _follow_rate(self, target: float) -> None:
         """Replace the bucket when ``target`` was cut, or has grown enough (see module doc)."""

@@ -27,6 +27,7 @@ QUICK = [
     ["benchmarks.bench_all_commands"],
     ["benchmarks.bench_overhead"],
     ["benchmarks.bench_adaptive"],
+    ["benchmarks.bench_far"],
 ]
 SLOW = [
     ["benchmarks.bench_redis_shared"],

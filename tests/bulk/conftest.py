@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest_asyncio
-from bulk_helpers import ADMIN, APP, FAST, GROUPS, KEY
+from support.bulk import FAST, GROUPS
+from support.constants import ADMIN, SDKAPPID, SECRET
 
 from tim_topics import TopicClient
 from tim_topics.emulator import Emulator
@@ -15,7 +16,7 @@ from tim_topics.emulator import Emulator
 @pytest_asyncio.fixture
 async def emu() -> AsyncIterator[Emulator]:
     async with Emulator(
-        sdkappid=APP, secret_key=KEY, identifier=ADMIN, groups=GROUPS, rate_limit=5000
+        sdkappid=SDKAPPID, secret_key=SECRET, identifier=ADMIN, groups=GROUPS, rate_limit=5000
     ) as emulator:
         yield emulator
 
@@ -23,6 +24,6 @@ async def emu() -> AsyncIterator[Emulator]:
 @pytest_asyncio.fixture
 async def client(emu: Emulator) -> AsyncIterator[TopicClient]:
     async with TopicClient(
-        APP, ADMIN, KEY, base_url=emu.url, rate_limit=5000, adaptive=False, retry=FAST
+        SDKAPPID, ADMIN, SECRET, base_url=emu.url, rate_limit=5000, adaptive=False, retry=FAST
     ) as topic_client:
         yield topic_client

@@ -8,16 +8,8 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from bulk_helpers import (
-    ADMIN,
-    APP,
-    FAST,
-    GROUP,
-    SHORT_WAIT,
-    assert_accounted_for,
-    make_record,
-    make_records,
-)
+from support.bulk import FAST, SHORT_WAIT, assert_accounted_for, make_record, make_records
+from support.constants import ADMIN, GROUP, SDKAPPID
 
 from tim_topics import (
     AuthError,
@@ -289,7 +281,7 @@ async def test_refused_credentials_stop_the_import(emu: Emulator) -> None:
             yield make_record(number)
 
     wrong_key = "0" * 64
-    async with TopicClient(APP, ADMIN, wrong_key, base_url=emu.url, retry=FAST) as client:
+    async with TopicClient(SDKAPPID, ADMIN, wrong_key, base_url=emu.url, retry=FAST) as client:
         outcomes = []
         with pytest.raises(AuthError):
             async for outcome in import_topics(client, records(), concurrency=4):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import attrs
 import pytest
-from bulk_helpers import GROUPS, SHORT_WAIT, assert_accounted_for, make_records
+from support.bulk import GROUPS, SHORT_WAIT, assert_accounted_for, make_records
 
 from tim_topics import TopicClient
 from tim_topics.bulk import Journal

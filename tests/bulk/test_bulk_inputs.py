@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from support.constants import GROUP
 
 from tim_topics import TopicRecord
 from tim_topics.bulk.inputs import (
@@ -18,8 +19,6 @@ from tim_topics.bulk.inputs import (
     read_records,
 )
 from tim_topics.models import SourcedTopicRecord
-
-GROUP = "@TGS#_@TGS#cQVLVHIM62CJ"
 
 
 def line(**body: object) -> bytes:

@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from bulk_helpers import ADMIN, APP, GROUP, KEY, SHORT_WAIT
+from support.bulk import SHORT_WAIT
+from support.constants import ADMIN, GROUP, SDKAPPID, SECRET
 
 from tim_topics import TopicClient, TopicRecord
 from tim_topics.bulk import JournalDestinationError, TopicIdConflictError, import_topics
@@ -118,15 +119,15 @@ async def test_a_journal_of_another_destination_is_refused(
     journal = tmp_path / "journal"
     await run(client, records, journal=journal)
     async with Emulator(
-        sdkappid=APP + 1, secret_key=KEY, identifier=ADMIN, groups=[GROUP]
+        sdkappid=SDKAPPID + 1, secret_key=SECRET, identifier=ADMIN, groups=[GROUP]
     ) as production:
-        async with TopicClient(APP + 1, ADMIN, KEY, base_url=production.url) as other:
+        async with TopicClient(SDKAPPID + 1, ADMIN, SECRET, base_url=production.url) as other:
             with pytest.raises(JournalDestinationError) as refused:
                 await run(other, records, journal=journal)
             assert production.topics(GROUP) == []
             message = str(refused.value)
-            assert f"app {APP} at {emu.url}" in message
-            assert f"app {APP + 1} at {production.url}" in message
+            assert f"app {SDKAPPID} at {emu.url}" in message
+            assert f"app {SDKAPPID + 1} at {production.url}" in message
 
 
 # -- 8. cheap settling: one read of a group serves the records settling together -------------

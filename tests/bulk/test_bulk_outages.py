@@ -15,7 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from bulk_helpers import ADMIN, APP, FAST, GROUP, GROUPS, KEY, SHORT_WAIT, make_records
+from support.bulk import FAST, GROUPS, SHORT_WAIT, make_records
+from support.constants import ADMIN, GROUP, SDKAPPID, SECRET
 
 from tim_topics import TopicClient, TopicRecord
 from tim_topics.bulk import ImportGauges, ImportOutcome, Journal, OutageError, import_topics
@@ -43,7 +44,12 @@ async def until(condition: Callable[[], bool], seconds: float = 30.0) -> None:
 
 def emulator_at(port: int) -> Emulator:
     return Emulator(
-        sdkappid=APP, secret_key=KEY, identifier=ADMIN, groups=GROUPS, port=port, rate_limit=5000
+        sdkappid=SDKAPPID,
+        secret_key=SECRET,
+        identifier=ADMIN,
+        groups=GROUPS,
+        port=port,
+        rate_limit=5000,
     )
 
 
@@ -61,7 +67,7 @@ async def test_an_unreachable_endpoint_pauses_the_import_until_it_is_back() -> N
     records = make_records(30)
     gauges = ImportGauges()
     async with TopicClient(
-        APP, ADMIN, KEY, base_url=f"http://127.0.0.1:{port}", rate_limit=5000, retry=FAST
+        SDKAPPID, ADMIN, SECRET, base_url=f"http://127.0.0.1:{port}", rate_limit=5000, retry=FAST
     ) as client:
         outcomes: list[ImportOutcome] = []
 
@@ -88,7 +94,7 @@ async def test_an_outage_past_the_limit_stops_cleanly_and_running_again_finishes
     records = make_records(20)
     journal = tmp_path / "journal"
     async with TopicClient(
-        APP, ADMIN, KEY, base_url=f"http://127.0.0.1:{port}", rate_limit=5000, retry=FAST
+        SDKAPPID, ADMIN, SECRET, base_url=f"http://127.0.0.1:{port}", rate_limit=5000, retry=FAST
     ) as client:
         seen: list[ImportOutcome] = []
         with pytest.raises(OutageError, match="marked nothing failed"):
@@ -129,7 +135,7 @@ async def test_a_shared_limiter_outage_pauses_the_import(emu: Emulator) -> None:
     records = [TopicRecord(group_id=GROUP, topic_name=f"r{n}") for n in range(25)]
     gauges = ImportGauges()
     async with TopicClient(
-        APP, ADMIN, KEY, base_url=emu.url, limiter=limiter, retry=FAST
+        SDKAPPID, ADMIN, SECRET, base_url=emu.url, limiter=limiter, retry=FAST
     ) as client:
         outcomes: list[ImportOutcome] = []
 
@@ -191,10 +197,10 @@ async def test_redis_stopped_mid_import_pauses_it_and_nothing_fails(emu: Emulato
     gauges = ImportGauges()
     try:
         limiter = RedisLimiter(
-            f"redis://127.0.0.1:{redis.port}/0", key_prefix=f"tim:{APP}", rate_limit=1000
+            f"redis://127.0.0.1:{redis.port}/0", key_prefix=f"tim:{SDKAPPID}", rate_limit=1000
         )
         async with TopicClient(
-            APP, ADMIN, KEY, base_url=emu.url, limiter=limiter, retry=FAST
+            SDKAPPID, ADMIN, SECRET, base_url=emu.url, limiter=limiter, retry=FAST
         ) as client:
             outcomes: list[ImportOutcome] = []
 

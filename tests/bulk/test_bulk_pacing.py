@@ -9,8 +9,9 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 from aiohttp import web
-from bulk_helpers import ADMIN, APP, FAST, GROUP, KEY, SHORT_WAIT
 from pacing_sim import share_of_rate, simulate
+from support.bulk import FAST, SHORT_WAIT
+from support.constants import ADMIN, GROUP, SDKAPPID, SECRET
 
 from tim_topics import TopicClient, TopicRecord
 from tim_topics.bulk import ImportGauges, import_topics
@@ -95,7 +96,7 @@ async def test_a_far_service_gets_more_than_64_in_flight_by_default(emu: Emulato
     gauges = ImportGauges()
     records = creates(900)
     async with TopicClient(
-        APP, ADMIN, KEY, base_url=emu.url, rate_limit=400, adaptive=False, retry=FAST
+        SDKAPPID, ADMIN, SECRET, base_url=emu.url, rate_limit=400, adaptive=False, retry=FAST
     ) as client:
         outcomes = [
             outcome
@@ -157,7 +158,7 @@ async def test_an_explicit_concurrency_is_never_exceeded(
     records = creates(40)
     async for url in counting_proxy(emu.url, peak_box):
         async with TopicClient(
-            APP, ADMIN, KEY, base_url=url, rate_limit=400, adaptive=False, retry=FAST
+            SDKAPPID, ADMIN, SECRET, base_url=url, rate_limit=400, adaptive=False, retry=FAST
         ) as client:
             outcomes = [
                 outcome

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from support.constants import GROUP
 
 from tim_topics.bulk.settle import UncertainMatchError, assigned_by_service, pick_topic
 from tim_topics.messages import CreateTopicRequest, ImportTopicRequest
 from tim_topics.models import Topic, TopicResult
-
-GROUP = "@TGS#_@TGS#cQVLVHIM62CJ"
 
 
 def assigned(suffix: str) -> str:

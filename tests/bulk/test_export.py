@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from bulk_helpers import ADMIN, APP, FAST, GROUP, GROUPS, KEY, OTHER_GROUP
+from support.bulk import FAST, GROUPS
+from support.constants import ADMIN, GROUP, OTHER_GROUP, SDKAPPID, SECRET
 from support.scripted import ScriptedServer, fail, ok
 
 from tim_topics import TopicClient, TopicRecord
@@ -29,14 +30,14 @@ from tim_topics.errors import AuthError, ValidationError
 from tim_topics.models import SourcedTopicRecord, Topic
 from tim_topics.wire import to_wire
 
-DEST_APP = APP + 1
+DEST_APP = SDKAPPID + 1
 ASSIGNED_MARK = "@TOPIC#_@TOPIC#"
 
 
 @pytest_asyncio.fixture
 async def dest() -> AsyncIterator[Emulator]:
     async with Emulator(
-        sdkappid=DEST_APP, secret_key=KEY, identifier=ADMIN, groups=GROUPS, rate_limit=5000
+        sdkappid=DEST_APP, secret_key=SECRET, identifier=ADMIN, groups=GROUPS, rate_limit=5000
     ) as emulator:
         yield emulator
 
@@ -44,7 +45,7 @@ async def dest() -> AsyncIterator[Emulator]:
 @pytest_asyncio.fixture
 async def dest_client(dest: Emulator) -> AsyncIterator[TopicClient]:
     async with TopicClient(
-        DEST_APP, ADMIN, KEY, base_url=dest.url, rate_limit=5000, adaptive=False, retry=FAST
+        DEST_APP, ADMIN, SECRET, base_url=dest.url, rate_limit=5000, adaptive=False, retry=FAST
     ) as topic_client:
         yield topic_client
 
@@ -259,7 +260,7 @@ async def test_per_topic_errors_deleted_topics_are_skipped_others_failed(
         )
     )
     async with TopicClient(
-        APP, ADMIN, KEY, base_url=scripted.url, adaptive=False, retry=FAST
+        SDKAPPID, ADMIN, SECRET, base_url=scripted.url, adaptive=False, retry=FAST
     ) as client:
         items = await exported(client, [GROUP])
     assert [(item.topic_id, item.status) for item in items] == [
@@ -278,7 +279,7 @@ async def test_per_topic_errors_deleted_topics_are_skipped_others_failed(
 async def test_refused_credentials_stop_the_export(scripted: ScriptedServer) -> None:
     scripted.default = fail(70009, "usersig verification failed")
     async with TopicClient(
-        APP, ADMIN, KEY, base_url=scripted.url, adaptive=False, retry=FAST
+        SDKAPPID, ADMIN, SECRET, base_url=scripted.url, adaptive=False, retry=FAST
     ) as client:
         with pytest.raises(AuthError):
             await exported(client, [GROUP, OTHER_GROUP])

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from support.constants import GROUP
 
 from tim_topics import TopicRecord, ValidationError
 from tim_topics.bulk.record_checks import WIRE_LABELS, check_command, checked_request
 from tim_topics.messages import CreateTopicRequest, ImportTopicRequest
-
-GROUP = "@TGS#_@TGS#cQVLVHIM62CJ"
 
 
 def test_import_keeps_the_creation_time_in_seconds() -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from cli_helpers import GROUP, EmulatorThread, run_cli
+from support.cli import EmulatorThread, run_cli
+from support.constants import GROUP
 
 
 def test_create_get_modify_destroy() -> None:

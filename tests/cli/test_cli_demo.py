@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from cli_helpers import run_cli
+from support.cli import run_cli
 
 
 def test_the_demo_imports_its_sample_and_reports_the_rate() -> None:

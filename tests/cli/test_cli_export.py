@@ -7,22 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cli_helpers import (
-    ADMIN,
-    APP,
-    GROUP,
-    GROUPS,
-    KEY,
-    OTHER_GROUP,
-    EmulatorThread,
-    body,
-    run_cli,
-    write_jsonl,
-)
+from support.cli import GROUPS, EmulatorThread, body, run_cli, write_jsonl
+from support.constants import ADMIN, GROUP, OTHER_GROUP, SDKAPPID, SECRET
 
 from tim_topics.emulator import Emulator
 
-DEST_APP = APP + 7
+DEST_APP = SDKAPPID + 7
 ASSIGNED_MARK = "@TOPIC#_@TOPIC#"
 
 
@@ -35,7 +25,7 @@ class OtherAppThread(EmulatorThread):
         async def start() -> Emulator:
             emulator = Emulator(
                 sdkappid=DEST_APP,
-                secret_key=KEY,
+                secret_key=SECRET,
                 identifier=ADMIN,
                 groups=GROUPS,
                 rate_limit=self.rate_limit,

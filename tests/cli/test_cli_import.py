@@ -11,14 +11,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from cli_helpers import (
-    GROUP,
-    EmulatorThread,
-    body,
-    cli,
-    run_cli,
-    write_jsonl,
-)
+from support.cli import EmulatorThread, body, cli, run_cli, write_jsonl
+from support.constants import GROUP
 
 
 def expected_names(count: int, skip: set[int] = frozenset()) -> Counter[tuple[str, str]]:  # type: ignore[assignment]

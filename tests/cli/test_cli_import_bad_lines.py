@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cli_helpers import GROUP, EmulatorThread, body, run_cli, write_jsonl
+from support.cli import EmulatorThread, body, run_cli, write_jsonl
+from support.constants import GROUP
 
 
 def test_nested_huge_and_truncated_lines_are_bad_lines_on_every_run(tmp_path: Path) -> None:

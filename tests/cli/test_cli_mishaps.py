@@ -9,7 +9,8 @@ import socket
 from collections import Counter
 from pathlib import Path
 
-from cli_helpers import APP, GROUP, EmulatorThread, body, run_cli, write_jsonl
+from support.cli import EmulatorThread, body, run_cli, write_jsonl
+from support.constants import GROUP, SDKAPPID
 
 
 def without_time(number: int) -> dict[str, object]:
@@ -92,8 +93,8 @@ def test_a_test_import_then_a_production_one_each_import_everything(tmp_path: Pa
         assert done.returncode == 0, done.stderr
         refused = run_cli(["import", str(source), "--journal", str(shared)], prod.environment())
         assert refused.returncode == 2
-        assert f"import into app {APP} at {test_app.url}" in refused.stderr
-        assert f"this import goes to app {APP} at {prod.url}" in refused.stderr
+        assert f"import into app {SDKAPPID} at {test_app.url}" in refused.stderr
+        assert f"this import goes to app {SDKAPPID} at {prod.url}" in refused.stderr
         assert prod.count() == 20
         assert "leave out --journal" in refused.stderr
         followed = run_cli(["import", str(source)], prod.environment())  # the advice

@@ -6,6 +6,7 @@ import io
 import logging
 
 import pytest
+from support.constants import SECRET
 
 from tim_topics import TopicClient, TopicRecord
 from tim_topics.bulk import ImportOutcome
@@ -17,7 +18,6 @@ from tim_topics.cli.progress import (
     format_duration,
 )
 
-KEY = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e"
 RECORD = TopicRecord(group_id="@TGS#_@TGS#cQVLVHIM62CJ", topic_name="t")
 
 
@@ -53,7 +53,7 @@ def test_the_tally_counts_each_status_and_earlier_runs_apart() -> None:
 @pytest.mark.asyncio
 async def test_off_a_terminal_progress_is_a_log_line() -> None:
     stream = io.StringIO()
-    client = TopicClient(1400000000, "administrator", KEY, base_url="http://127.0.0.1:9")
+    client = TopicClient(1400000000, "administrator", SECRET, base_url="http://127.0.0.1:9")
     tally = ImportTally(total=10, imported=4, failed=1)
     display = ProgressDisplay(
         ProgressWatch(tally, client, "import_topic", 200), stream, label="import"

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from cli_helpers import EmulatorThread, cli
+from support.cli import EmulatorThread, cli
 
 from tim_topics.cli.exits import EXIT_INTERRUPTED
 from tim_topics.cli.signals import stop_signals

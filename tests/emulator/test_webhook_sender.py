@@ -13,6 +13,7 @@ import attrs
 import pytest
 import pytest_asyncio
 from aiohttp import web
+from support.constants import GROUP, SDKAPPID
 
 from tim_topics.emulator.events import (
     CreatingTopic,
@@ -24,10 +25,8 @@ from tim_topics.emulator.hooks import TopicEventSink
 from tim_topics.emulator.webhook_sender import WebhookSender
 from tim_topics.webhooks import WebhookVerifier
 
-APP = 1400000000
 TOKEN = "sender-test-token-91c2"
 NOW = 1700000000
-GROUP = "@TGS#_@TGS#cQVLVHIM62CJ"
 TOPIC = GROUP + "@TOPIC#_TestTopic"
 
 
@@ -74,7 +73,7 @@ async def app() -> AsyncIterator[Recorder]:
 
 def sender_for(url: str, **kwargs: Any) -> WebhookSender:
     kwargs.setdefault("token", TOKEN)
-    return WebhookSender(url=url, sdkappid=APP, clock=lambda: NOW, **kwargs)
+    return WebhookSender(url=url, sdkappid=SDKAPPID, clock=lambda: NOW, **kwargs)
 
 
 def closed_port_url() -> str:
@@ -100,7 +99,7 @@ async def test_before_create_query_and_body(app: Recorder) -> None:
     assert verdict == (0, "")
     [request] = app.requests
     assert request["query"] == {
-        "SdkAppid": str(APP),
+        "SdkAppid": str(SDKAPPID),
         "CallbackCommand": "Group.CallbackBeforeCreateTopic",
         "contenttype": "json",
         "ClientIP": "127.0.0.1",
@@ -108,7 +107,7 @@ async def test_before_create_query_and_body(app: Recorder) -> None:
         "RequestTime": str(NOW),
         "Sign": request["query"]["Sign"],
     }
-    WebhookVerifier(sdkappid=APP, token=TOKEN, clock=lambda: NOW).verify(request["query"])
+    WebhookVerifier(sdkappid=SDKAPPID, token=TOKEN, clock=lambda: NOW).verify(request["query"])
     assert request["body"] == {
         "CallbackCommand": "Group.CallbackBeforeCreateTopic",
         "Operator_Account": "leckie",
@@ -294,7 +293,7 @@ async def test_the_callback_urls_own_query_is_kept(app: Recorder) -> None:
     finally:
         await sender.aclose()
     assert app.requests[0]["query"]["tenant"] == "blue"
-    assert app.requests[0]["query"]["SdkAppid"] == str(APP)
+    assert app.requests[0]["query"]["SdkAppid"] == str(SDKAPPID)
 
 
 @pytest.mark.asyncio
@@ -315,6 +314,6 @@ async def test_aclose_waits_for_pending_sends_then_sends_nothing(app: Recorder) 
 def test_secrets_and_bad_arguments() -> None:
     assert TOKEN not in repr(sender_for("http://127.0.0.1:1/hook"))
     with pytest.raises(ValueError, match="url"):
-        WebhookSender(url="ftp://example.com/x", sdkappid=APP)
+        WebhookSender(url="ftp://example.com/x", sdkappid=SDKAPPID)
     with pytest.raises(ValueError, match="timeout"):
-        WebhookSender(url="http://127.0.0.1:1/", sdkappid=APP, timeout=0)
+        WebhookSender(url="http://127.0.0.1:1/", sdkappid=SDKAPPID, timeout=0)

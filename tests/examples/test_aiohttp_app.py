@@ -12,13 +12,13 @@ from urllib.parse import quote
 import aiohttp
 import pytest
 from aiohttp import web
+from support.constants import GROUP
 from support.examples import load_example
 
 from tim_topics import webhook_sign
 from tim_topics.emulator import Emulator
 
 APP, KEY, TOKEN = 1400000000, "test-secret-key", "test-webhook-token"
-GROUP = "@TGS#_@TGS#cQVLVHIM62CJ"
 TOPICS = f"/groups/{quote(GROUP, safe='')}/topics"
 BEFORE_CREATE = "Group.CallbackBeforeCreateTopic"
 

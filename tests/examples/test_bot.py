@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from support.constants import GROUP
 from support.examples import free_port, interrupt, read_until, run_example, start_example
 
 from tim_topics import TopicClient, WebhookRejectedError
 from tim_topics.emulator import Emulator
 
 APP, KEY, TOKEN = 1400000000, "test-secret-key", "test-webhook-token"
-GROUP = "@TGS#_@TGS#cQVLVHIM62CJ"
 
 
 def test_demo_against_the_embedded_emulator() -> None:

@@ -13,13 +13,13 @@ from urllib.parse import quote
 import httpx
 import pytest
 import uvicorn
+from support.constants import GROUP
 from support.examples import load_example
 
 from tim_topics import RateLimitedError, webhook_sign
 from tim_topics.emulator import Emulator
 
 APP, KEY, TOKEN = 1400000000, "test-secret-key", "test-webhook-token"
-GROUP = "@TGS#_@TGS#cQVLVHIM62CJ"
 TOPICS = f"/groups/{quote(GROUP, safe='')}/topics"
 
 example = load_example("fastapi_app")

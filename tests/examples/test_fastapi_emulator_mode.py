@@ -6,9 +6,8 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from support.constants import GROUP
 from support.examples import free_port, interrupt, read_until, start_example
-
-GROUP = "@TGS#_@TGS#cQVLVHIM62CJ"
 
 
 @pytest.mark.asyncio

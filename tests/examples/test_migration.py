@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.constants import GROUP
 from support.examples import EXAMPLES, RUN_TIMEOUT, example_env, run_example
 
 from tim_topics.emulator import Emulator
 
 APP, KEY = 1400000000, "test-secret-key"
-GROUP = "@TGS#_@TGS#cQVLVHIM62CJ"
 
 
 def test_demo_imports_resumes_and_moves(tmp_path: Path) -> None:

@@ -10,17 +10,16 @@ from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
+from support.constants import GROUP, SDKAPPID
 
 from tim_topics.emulator import Emulator
 
-APP = 1400000000
 KEY = "import-shared-budget-key"
-GROUP = "@TGS#_@TGS#cQVLVHIM62CJ"
 
 
 def environment(url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TIM_")}
-    env.update(TIM_SDKAPPID=str(APP), TIM_SECRET_KEY=KEY, TIM_BASE_URL=url)
+    env.update(TIM_SDKAPPID=str(SDKAPPID), TIM_SECRET_KEY=KEY, TIM_BASE_URL=url)
     return env
 
 
@@ -48,7 +47,7 @@ def write_topics(path: Path, names: range) -> Path:
 
 @pytest.mark.asyncio
 async def test_two_importers_share_one_budget(redis_url: str, tmp_path: Path) -> None:
-    async with Emulator(sdkappid=APP, secret_key=KEY, groups=[GROUP], rate_limit=60) as emu:
+    async with Emulator(sdkappid=SDKAPPID, secret_key=KEY, groups=[GROUP], rate_limit=60) as emu:
         env = environment(emu.url)
         first = write_topics(tmp_path / "first.jsonl", range(0, 120))
         second = write_topics(tmp_path / "second.jsonl", range(120, 240))
@@ -68,7 +67,7 @@ async def test_two_importers_share_one_budget(redis_url: str, tmp_path: Path) ->
         assert stats.peak_window <= 60
     client = aioredis.Redis.from_url(redis_url)
     try:
-        assert await client.exists(f"tim:{APP}:import_topic")
+        assert await client.exists(f"tim:{SDKAPPID}:import_topic")
     finally:
         await client.aclose()
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from support.constants import SDKAPPID
 
 from tim_topics.errors import ValidationError
 from tim_topics.redis_limiter import LimiterUnavailableError, RedisLimiter
@@ -30,7 +31,6 @@ PASSWORDS = [
     "Zm9vYmFy@c2VjcmV0:bG9uZ2tleQ%",
     "Zm9vYmFy/c2VjcmV0#aGVsbG8?d29ybGQ@cXVlcnk:dGVzdA&amp",
 ]
-APP = 1400000000
 
 
 def pieces(password: str) -> list[str]:
@@ -226,7 +226,9 @@ def run_import(tmp_path: Path, *args: str, redis_env: str | None = None) -> tupl
     source = tmp_path / "topics.jsonl"
     source.write_text(json.dumps({"GroupId": "@TGS#_g", "TopicName": "t"}) + "\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("TIM_")}
-    env.update(TIM_SDKAPPID=str(APP), TIM_SECRET_KEY="k-3f9a", TIM_BASE_URL="http://127.0.0.1:9")
+    env.update(
+        TIM_SDKAPPID=str(SDKAPPID), TIM_SECRET_KEY="k-3f9a", TIM_BASE_URL="http://127.0.0.1:9"
+    )
     if redis_env is not None:
         env["TIM_REDIS_URL"] = redis_env
     done = subprocess.run(

@@ -11,6 +11,7 @@ import attrs
 import pytest
 import pytest_asyncio
 from aiohttp import web
+from support.constants import GROUP, SDKAPPID
 
 from tim_topics import WebhookRejectedError
 from tim_topics.client import TopicClient
@@ -26,10 +27,8 @@ from tim_topics.webhooks import (
     WebhookRouter,
 )
 
-APP = 1400000000
 KEY = "e2e-secret-key-0123456789abcdef"
 TOKEN = "e2e-webhook-token"
-GROUP = "@TGS#_@TGS#cQVLVHIM62CJ"
 WAIT = 5.0  # generous: only proves "was delivered", never a timing claim
 
 
@@ -72,7 +71,7 @@ async def serve(router: WebhookRouter) -> tuple[web.AppRunner, str]:
 
 @pytest_asyncio.fixture
 async def bot() -> AsyncIterator[Bot]:
-    bot = Bot(WebhookRouter(APP, TOKEN))
+    bot = Bot(WebhookRouter(SDKAPPID, TOKEN))
     bot.install()
     runner, bot.url = await serve(bot.router)
     try:
@@ -85,13 +84,13 @@ async def bot() -> AsyncIterator[Bot]:
 async def client(bot: Bot) -> AsyncIterator[tuple[TopicClient, Emulator]]:
     async with (
         Emulator(
-            sdkappid=APP,
+            sdkappid=SDKAPPID,
             secret_key=KEY,
             groups=[GROUP],
             webhook_url=bot.url,
             webhook_token=TOKEN,
         ) as emu,
-        TopicClient(APP, "administrator", secret_key=KEY, base_url=emu.url) as client,
+        TopicClient(SDKAPPID, "administrator", secret_key=KEY, base_url=emu.url) as client,
     ):
         yield client, emu
 
@@ -109,7 +108,7 @@ async def test_allowed_create_sends_before_then_after(
         "administrator",
         "Community",
     )
-    assert (before.sdkappid, before.opt_platform) == (APP, "RESTAPI")
+    assert (before.sdkappid, before.opt_platform) == (SDKAPPID, "RESTAPI")
     assert before.request_time is not None
     after = await bot.next()
     assert isinstance(after, AfterCreateTopic)
@@ -169,13 +168,13 @@ async def test_destroy_modify_and_import(bot: Bot, client: tuple[TopicClient, Em
 async def test_wrong_token_is_refused_by_the_app_and_the_service_allows(bot: Bot) -> None:
     async with (
         Emulator(
-            sdkappid=APP,
+            sdkappid=SDKAPPID,
             secret_key=KEY,
             groups=[GROUP],
             webhook_url=bot.url,
             webhook_token="not-the-apps-token",
         ) as emu,
-        TopicClient(APP, "administrator", secret_key=KEY, base_url=emu.url) as api,
+        TopicClient(SDKAPPID, "administrator", secret_key=KEY, base_url=emu.url) as api,
     ):
         await api.create_topic(GROUP, "UPPER")  # the 401 counts as a failed webhook: allowed
         assert [t.topic_name for t in emu.topics(GROUP)] == ["UPPER"]
@@ -187,7 +186,7 @@ async def test_unreachable_or_slow_app_does_not_break_the_call() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         closed_port = sock.getsockname()[1]
-    slow = WebhookRouter(APP, handler_timeout=0.1)
+    slow = WebhookRouter(SDKAPPID, handler_timeout=0.1)
 
     @slow.on(BeforeCreateTopic)
     async def ponder(event: BeforeCreateTopic) -> Refuse:
@@ -198,8 +197,8 @@ async def test_unreachable_or_slow_app_does_not_break_the_call() -> None:
     try:
         for url in (f"http://127.0.0.1:{closed_port}/tim/callback", slow_url):
             async with (
-                Emulator(sdkappid=APP, secret_key=KEY, groups=[GROUP], webhook_url=url) as emu,
-                TopicClient(APP, "administrator", secret_key=KEY, base_url=emu.url) as api,
+                Emulator(sdkappid=SDKAPPID, secret_key=KEY, groups=[GROUP], webhook_url=url) as emu,
+                TopicClient(SDKAPPID, "administrator", secret_key=KEY, base_url=emu.url) as api,
             ):
                 topic_id = await api.create_topic(GROUP, "still-made")
                 await api.destroy_topic(GROUP, [topic_id])

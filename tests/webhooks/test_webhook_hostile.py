@@ -14,6 +14,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 from aiohttp import web
+from support.constants import SDKAPPID
 
 from tim_topics.webhooks import (
     AfterCreateTopic,
@@ -27,7 +28,6 @@ from tim_topics.webhooks import (
 from tim_topics.webhooks.errors import WebhookParseError
 from tim_topics.webhooks.parsing import MAX_BODY_DEPTH
 
-APP = 1400000000
 TOKEN = "hostile-test-token-81c2"
 NOW = 1700000000
 BUDGET = 0.3
@@ -51,7 +51,7 @@ LONG = 30.0
 
 def signed_query(command: str) -> dict[str, str]:
     return {
-        "SdkAppid": str(APP),
+        "SdkAppid": str(SDKAPPID),
         "CallbackCommand": command,
         "contenttype": "json",
         "ClientIP": "127.0.0.1",
@@ -83,7 +83,7 @@ class Served:
 
 @pytest_asyncio.fixture
 async def served() -> AsyncIterator[tuple[Served, web.AppRunner]]:
-    router = WebhookRouter(APP, TOKEN, handler_timeout=BUDGET, clock=lambda: NOW)
+    router = WebhookRouter(SDKAPPID, TOKEN, handler_timeout=BUDGET, clock=lambda: NOW)
     app = web.Application()
     app.router.add_post("/tim/callback", router.handle)
     app.on_cleanup.append(router.on_cleanup)
@@ -320,7 +320,7 @@ def test_no_task_is_left_pending_after_the_app_stops() -> None:
     """In a loop of its own, as an app runs it: no task outlives the cleanup."""
 
     async def main() -> tuple[int, list[asyncio.Task[Any]]]:
-        router = WebhookRouter(APP, TOKEN, handler_timeout=BUDGET, clock=lambda: NOW)
+        router = WebhookRouter(SDKAPPID, TOKEN, handler_timeout=BUDGET, clock=lambda: NOW)
 
         @router.on(AfterCreateTopic)
         async def slow_clean_up(event: AfterCreateTopic) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.constants import GROUP
 
 from tim_topics import TimTopicsError
 from tim_topics.webhooks import (
@@ -22,7 +23,6 @@ from tim_topics.webhooks import (
     parse_webhook,
 )
 
-GROUP = "@TGS#_@TGS#cQVLVHIM62CJ"
 TOPIC = "@TGS#_@TGS#cQVLVHIM62CJ@TOPIC#_TestTopic"
 
 BEFORE: dict[str, Any] = {

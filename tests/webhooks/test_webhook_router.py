@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 from aiohttp import web
+from support.constants import SDKAPPID
 
 from tim_topics.webhooks import (
     AfterCreateTopic,
@@ -26,7 +27,6 @@ from tim_topics.webhooks import (
     webhook_sign,
 )
 
-APP = 1400000000
 TOKEN = "router-test-token-5f3a"
 NOW = 1700000000
 ALLOW = {"ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": ""}
@@ -46,13 +46,13 @@ AFTER_DESTROYED = {
 
 def make_router(**kwargs: Any) -> WebhookRouter:
     kwargs.setdefault("token", TOKEN)
-    return WebhookRouter(APP, clock=lambda: NOW, **kwargs)
+    return WebhookRouter(SDKAPPID, clock=lambda: NOW, **kwargs)
 
 
 def query(body: dict[str, Any], *, request_time: int = NOW, **extra: str) -> dict[str, str]:
     """The query the service would send for ``body``, signed for ``request_time``."""
     return {
-        "SdkAppid": str(APP),
+        "SdkAppid": str(SDKAPPID),
         "CallbackCommand": body["CallbackCommand"],
         "contenttype": "json",
         "ClientIP": "127.0.0.1",
@@ -84,7 +84,7 @@ async def test_allow_and_the_event_reaches_the_handler() -> None:
 
     assert await send(router, BEFORE) == (200, ALLOW)
     assert [(e.topic_name, e.operator_account, e.sdkappid) for e in seen] == [
-        ("TestTopic", "leckie", APP)
+        ("TestTopic", "leckie", SDKAPPID)
     ]
 
 
@@ -325,7 +325,7 @@ async def test_missing_signature_is_refused(missing: str) -> None:
 @pytest.mark.asyncio
 async def test_router_without_token_accepts_unsigned_requests() -> None:
     router = make_router(token=None)
-    q = {"SdkAppid": str(APP), "CallbackCommand": BEFORE["CallbackCommand"]}
+    q = {"SdkAppid": str(SDKAPPID), "CallbackCommand": BEFORE["CallbackCommand"]}
     assert await router.dispatch(q, json.dumps(BEFORE)) == (200, ALLOW)
 
 
@@ -347,10 +347,10 @@ async def test_unreadable_body_is_400_without_calling_a_handler() -> None:
 
 def test_bad_router_arguments() -> None:
     with pytest.raises(ValueError, match="handler_timeout"):
-        WebhookRouter(APP, handler_timeout=0)
+        WebhookRouter(SDKAPPID, handler_timeout=0)
     with pytest.raises(TypeError, match="event_type"):
-        WebhookRouter(APP).add_handler(dict, print)  # type: ignore[type-var, arg-type]
-    assert TOKEN not in repr(WebhookRouter(APP, TOKEN))
+        WebhookRouter(SDKAPPID).add_handler(dict, print)  # type: ignore[type-var, arg-type]
+    assert TOKEN not in repr(WebhookRouter(SDKAPPID, TOKEN))
 
 
 @pytest_asyncio.fixture

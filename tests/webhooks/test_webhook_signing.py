@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import pytest
+from support.constants import SDKAPPID
 
 from tim_topics import TimTopicsError
 from tim_topics.webhooks import WebhookAuthError, WebhookVerifier, webhook_sign
 
-APP = 1400000000
 TOKEN = "xxxxyyyy"
 NOW = 1669872112
 VENDOR_SIGN = "17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061"
 
 
 def verifier(token: str | None = TOKEN, **kwargs: float) -> WebhookVerifier:
-    return WebhookVerifier(sdkappid=APP, token=token, clock=lambda: NOW, **kwargs)
+    return WebhookVerifier(sdkappid=SDKAPPID, token=token, clock=lambda: NOW, **kwargs)
 
 
 def signed(request_time: int = NOW, token: str = TOKEN, **extra: str) -> dict[str, str]:
     return {
-        "SdkAppid": str(APP),
+        "SdkAppid": str(SDKAPPID),
         "CallbackCommand": "Group.CallbackAfterCreateTopic",
         "RequestTime": str(request_time),
         "Sign": webhook_sign(token, request_time),
@@ -92,19 +92,19 @@ def test_missing_sdkappid_is_403() -> None:
 
 
 def test_without_a_token_no_signature_is_needed() -> None:
-    verifier(token=None).verify({"SdkAppid": str(APP)})
+    verifier(token=None).verify({"SdkAppid": str(SDKAPPID)})
     assert refused({"SdkAppid": "1"}, verifier(token=None)).status == 403
 
 
 def test_without_a_token_a_present_request_time_is_still_checked() -> None:
     v = verifier(token=None)
-    v.verify({"SdkAppid": str(APP), "RequestTime": str(NOW + 5)})
-    assert refused({"SdkAppid": str(APP), "RequestTime": str(NOW - 120)}, v).status == 401
-    assert refused({"SdkAppid": str(APP), "RequestTime": "yesterday"}, v).status == 401
+    v.verify({"SdkAppid": str(SDKAPPID), "RequestTime": str(NOW + 5)})
+    assert refused({"SdkAppid": str(SDKAPPID), "RequestTime": str(NOW - 120)}, v).status == 401
+    assert refused({"SdkAppid": str(SDKAPPID), "RequestTime": "yesterday"}, v).status == 401
 
 
 def test_non_numeric_request_time_is_401_even_when_signed() -> None:
-    query = {"SdkAppid": str(APP), "RequestTime": "soon", "Sign": webhook_sign(TOKEN, "soon")}
+    query = {"SdkAppid": str(SDKAPPID), "RequestTime": "soon", "Sign": webhook_sign(TOKEN, "soon")}
     assert refused(query).status == 401
 
 
@@ -114,7 +114,7 @@ def test_the_token_is_not_in_the_repr() -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"sdkappid": 0}, {"sdkappid": "1400000000"}, {"sdkappid": APP, "max_skew": 0}],
+    [{"sdkappid": 0}, {"sdkappid": "1400000000"}, {"sdkappid": SDKAPPID, "max_skew": 0}],
 )
 def test_bad_arguments(kwargs: dict[str, object]) -> None:
     with pytest.raises(ValueError):
@@ -122,8 +122,8 @@ def test_bad_arguments(kwargs: dict[str, object]) -> None:
 
 
 def test_verifier_takes_app_and_token_like_the_router() -> None:
-    """``WebhookVerifier(APP, TOKEN)`` as ``WebhookRouter(APP, TOKEN)``: the same style."""
-    positional = WebhookVerifier(APP, "token", clock=lambda: NOW)
-    assert positional == WebhookVerifier(sdkappid=APP, token="token", clock=positional.clock)
+    """``WebhookVerifier(SDKAPPID, TOKEN)`` as ``WebhookRouter(SDKAPPID, TOKEN)``: the same style."""
+    positional = WebhookVerifier(SDKAPPID, "token", clock=lambda: NOW)
+    assert positional == WebhookVerifier(sdkappid=SDKAPPID, token="token", clock=positional.clock)
     with pytest.raises(TypeError):
-        WebhookVerifier(APP, "token", 300.0)  # type: ignore[misc]  # max_skew is keyword-only
+        WebhookVerifier(SDKAPPID, "token", 300.0)  # type: ignore[misc]  # max_skew is keyword-only

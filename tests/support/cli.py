@@ -18,11 +18,8 @@ from typing import Any, TypeVar
 
 from tim_topics.emulator import Emulator
 
-APP = 1400000000
-KEY = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e"
-ADMIN = "administrator"
-GROUP = "@TGS#_@TGS#cQVLVHIM62CJ"
-OTHER_GROUP = "@TGS#_@TGS#cBZXAIIM62CV"
+from .constants import ADMIN, GROUP, OTHER_GROUP, SDKAPPID, SECRET
+
 GROUPS = (GROUP, OTHER_GROUP)
 
 T = TypeVar("T")
@@ -44,8 +41,8 @@ class EmulatorThread:
 
         async def start() -> Emulator:
             emulator = Emulator(
-                sdkappid=APP,
-                secret_key=KEY,
+                sdkappid=SDKAPPID,
+                secret_key=SECRET,
                 identifier=ADMIN,
                 groups=GROUPS,
                 rate_limit=self.rate_limit,
@@ -102,7 +99,10 @@ class EmulatorThread:
         """The environment a ``tim-topics`` process needs to talk to this emulator."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("TIM_")}
         env.update(
-            TIM_SDKAPPID=str(APP), TIM_SECRET_KEY=KEY, TIM_IDENTIFIER=ADMIN, TIM_BASE_URL=self.url
+            TIM_SDKAPPID=str(SDKAPPID),
+            TIM_SECRET_KEY=SECRET,
+            TIM_IDENTIFIER=ADMIN,
+            TIM_BASE_URL=self.url,
         )
         return env
 

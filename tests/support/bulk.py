@@ -10,11 +10,8 @@ from tim_topics.bulk import ImportOutcome
 from tim_topics.emulator import Emulator
 from tim_topics.retry import RetryPolicy
 
-APP = 1400000000
-KEY = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e"
-ADMIN = "administrator"
-GROUP = "@TGS#_@TGS#cQVLVHIM62CJ"
-OTHER_GROUP = "@TGS#_@TGS#cBZXAIIM62CV"
+from .constants import GROUP, OTHER_GROUP
+
 GROUPS = (GROUP, OTHER_GROUP)
 FAST = RetryPolicy(max_attempts=6, max_total=10.0, initial_wait=0.001, max_wait=0.02)
 #: A settle wait short enough for tests (the default is the service's 3 s).

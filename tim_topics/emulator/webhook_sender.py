@@ -122,8 +122,11 @@ class WebhookSender:
 
     async def drain(self) -> None:
         """Wait until every after-event sent so far was delivered (or failed)."""
-        while self._pending:
-            await asyncio.gather(*list(self._pending), return_exceptions=True)
+        # Only the sends not done yet: a finished task leaves ``_pending`` in a callback of
+        # the next loop turn, and from Python 3.12 a gather of finished tasks returns without
+        # yielding, so waiting on them again would spin without ever letting that turn come.
+        while pending := [task for task in self._pending if not task.done()]:
+            await asyncio.gather(*pending, return_exceptions=True)
 
     async def aclose(self) -> None:
         """Finish pending sends (each is bounded by ``timeout``) and close the session."""

@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 from support.constants import GROUP
-from support.examples import load_example
+from support.examples import app_socket_and_emulator, load_example
 
 from tim_topics import webhook_sign
 from tim_topics.emulator import Emulator
@@ -31,17 +31,7 @@ async def served(
 ) -> AsyncIterator[tuple[aiohttp.ClientSession, Emulator]]:
     """The example app on a free loopback port, calling an emulator whose webhooks go back
     to the app; a session for the app."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    emu = Emulator(
-        sdkappid=APP,
-        secret_key=KEY,
-        groups=[GROUP],
-        webhook_url=url + "/tim/callback",
-        webhook_token=TOKEN,
-    )
-    await emu.start()
+    sock, url, emu = await app_socket_and_emulator(APP, KEY, TOKEN, GROUP)
     settings = example.Settings(sdkappid=APP, secret_key=KEY, base_url=emu.url, webhook_token=TOKEN)
     runner = make_runner(example.create_app(settings))
     await runner.setup()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -14,7 +13,7 @@ import httpx
 import pytest
 import uvicorn
 from support.constants import GROUP
-from support.examples import load_example
+from support.examples import app_socket_and_emulator, load_example
 
 from tim_topics import RateLimitedError, webhook_sign
 from tim_topics.emulator import Emulator
@@ -39,17 +38,7 @@ async def served(
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Emulator]]:
     """The example app under uvicorn on a free port, calling an emulator whose webhooks go
     back to the app; an httpx client for it."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    emu = Emulator(
-        sdkappid=APP,
-        secret_key=KEY,
-        groups=[GROUP],
-        webhook_url=url + "/tim/callback",
-        webhook_token=TOKEN,
-    )
-    await emu.start()
+    sock, url, emu = await app_socket_and_emulator(APP, KEY, TOKEN, GROUP)
     settings = example.Settings(sdkappid=APP, secret_key=KEY, base_url=emu.url, webhook_token=TOKEN)
     server = InProcessServer(make_config(example.create_app(settings)))
     serving = asyncio.create_task(server.serve(sockets=[sock]))

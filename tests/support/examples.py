@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+from tim_topics.emulator import Emulator
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 #: A bound on how long one example may run: a hung example fails instead of hanging CI.
 RUN_TIMEOUT = 120.0
@@ -94,3 +96,22 @@ async def interrupt(process: asyncio.subprocess.Process) -> tuple[int, str]:
     rest, _ = await asyncio.wait_for(process.communicate(), RUN_TIMEOUT)
     assert process.returncode is not None
     return process.returncode, rest.decode()
+
+
+async def app_socket_and_emulator(
+    sdkappid: int, secret_key: str, token: str, group: str
+) -> tuple[socket.socket, str, Emulator]:
+    """A free loopback socket for the example app, its URL, and a started emulator whose
+    signed webhooks go back to the app's ``/tim/callback``."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    emu = Emulator(
+        sdkappid=sdkappid,
+        secret_key=secret_key,
+        groups=[group],
+        webhook_url=url + "/tim/callback",
+        webhook_token=token,
+    )
+    await emu.start()
+    return sock, url, emu

@@ -53,6 +53,18 @@ def test_the_rate_is_reached_at_any_latency_up_to_the_service_time_out(latency: 
     assert final <= 196 * latency * 1.25 * 1.5 + 8  # no more than the latency needs
 
 
+def test_the_first_records_done_set_the_target_without_waiting_a_whole_second() -> None:
+    """At 500 ms the first window ends with the first records done (after 0.25 s at the
+    least), and Little's law sets the target then: a whole second at the initial 64 would
+    run at 128 calls/s."""
+    run = FakeRun(rate=196.0)
+    pacing = run.pacing()
+    assert pacing.target == INITIAL_IN_FLIGHT
+    run.window(pacing, 0.5, INITIAL_IN_FLIGHT / 0.5)
+    assert run.now == 0.5
+    assert pacing.target >= 196 * 0.5 * 1.25
+
+
 def test_the_target_shrinks_when_the_service_speeds_up() -> None:
     done, targets = simulate(lambda moment: 2.0 if moment < 30 else 0.2, duration=90)
     slow = max(target for moment, target in targets if moment < 30)

@@ -5,8 +5,10 @@ Shape: worker tasks pull ``(index, record)`` items from one shared iterator
 (backpressure), and hand their outcomes to the consumer through a bounded queue, so nothing
 piles up. How many workers run follows the latency (:mod:`tim_topics.bulk.pacing`): as many
 records in flight as the rate limit needs, never more than ``concurrency`` when it is
-given, plus as many outcomes waiting to be consumed. Each record's own way (journal, send,
-settling, conflicts, outages) is :mod:`tim_topics.bulk.record_flow`.
+given, plus as many outcomes waiting to be consumed. A record waiting to settle a lost
+answer gives its slot up (:mod:`tim_topics.bulk.parking`): its worker stays with it and
+another takes the next record. Each record's own way (journal, send, settling, conflicts,
+outages) is :mod:`tim_topics.bulk.record_flow`.
 
 Closing the iterator (``break`` out of ``async for``, ``aclose()``) cancels the workers;
 records cut short stay pending in the journal and are settled by the next run.
@@ -15,6 +17,8 @@ records cut short stay pending in the journal and are settled by the next run.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
 from collections.abc import AsyncGenerator
 from typing import Final
@@ -31,6 +35,7 @@ from .options import JournalLike as JournalLike
 from .outage import DEFAULT_OUTAGE_LIMIT, OutageGate
 from .outcome import ImportOutcome
 from .pacing import ImportGauges, InFlightTarget
+from .parking import Parking
 from .record_checks import WIRE_COMMANDS, BulkCommand
 from .record_flow import RecordFlow
 from .service import TopicService
@@ -69,6 +74,7 @@ def import_topics(
     ``concurrency`` None (the default) keeps as many records in flight as the rate limit
     needs at the latency observed (rate x latency, plus headroom; up to what the limit needs
     at the service's 3 s time-out), growing and shrinking with it; an int caps them.
+    Records waiting to settle a lost answer are not among them (at most as many again).
     ``gauges`` (an :class:`ImportGauges`) is kept up to date with the records in flight,
     the target and the latency, for a progress display. ``settle_wait`` is how long after a
     lost answer the group's topics are read (the service's own time-out, 3 s); ``max_sends``
@@ -139,6 +145,14 @@ class _WorkerExit:
     error: BaseException | None
 
 
+class _Wake:
+    """A worker's slot came free (its record was parked): start another worker."""
+
+
+_WAKE: Final = _Wake()
+_Message = ImportOutcome | _WorkerExit | _Wake
+
+
 class _Importer:
     def __init__(
         self,
@@ -159,6 +173,8 @@ class _Importer:
             gauges=gauges,
         )
         self.group_reads = GroupReads(client)
+        self._queue: asyncio.Queue[_Message] | None = None
+        self.parking = Parking(self.pacing, limit=self.pacing.ceiling, on_park=self._wake)
         self.flow = RecordFlow(
             client,
             journal,
@@ -172,9 +188,8 @@ class _Importer:
 
     async def run(self, items: Items) -> AsyncGenerator[ImportOutcome, None]:
         source = self._source = Source(items)
-        queue: asyncio.Queue[ImportOutcome | _WorkerExit] = asyncio.Queue(
-            maxsize=min(self.pacing.ceiling, MAX_QUEUED)
-        )
+        queue: asyncio.Queue[_Message] = asyncio.Queue(maxsize=min(self.pacing.ceiling, MAX_QUEUED))
+        self._queue = queue
         workers: set[asyncio.Task[None]] = set()
         running = 0  # workers whose exit is still to come through the queue
         spawned = 0
@@ -192,6 +207,8 @@ class _Importer:
                 if not running:
                     break
                 got = await queue.get()
+                if isinstance(got, _Wake):
+                    continue
                 if isinstance(got, _WorkerExit):
                     running -= 1
                     if got.error is not None:
@@ -210,30 +227,39 @@ class _Importer:
             await self.group_reads.aclose()
             await source.aclose()
 
-    async def _work(
-        self, source: Source, queue: asyncio.Queue[ImportOutcome | _WorkerExit]
-    ) -> None:
+    async def _work(self, source: Source, queue: asyncio.Queue[_Message]) -> None:
         error: BaseException | None = None
+        parked = False
         try:
             while True:
                 await self.flow.outage.wait_open()  # during an outage, take no new record
                 item = await source.next()
                 if item is None:
                     break
-                started = self.pacing.started()
+                ticket = self.parking.take()
                 try:
-                    outcome = await self.flow.process(item)
+                    park = functools.partial(self.parking.park, ticket)
+                    outcome = await self.flow.process(item, park=park)
                 finally:
-                    self.pacing.finished(started)
+                    self.parking.done(ticket)
+                    parked = ticket.parked  # its slot went to another worker
                 await queue.put(outcome)
-                if self._active > self.pacing.target:
+                if parked or self._active > self.pacing.target:
                     break  # the target shrank: retire
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # fatal (journal, input): stop the import with it
             error = exc
-        self._active -= 1
+        if not parked:
+            self._active -= 1
         await queue.put(_WorkerExit(error))
+
+    def _wake(self) -> None:
+        """A record was parked: its worker no longer counts; let the run loop start another."""
+        self._active -= 1
+        if self._queue is not None:
+            with contextlib.suppress(asyncio.QueueFull):  # a full queue wakes the loop anyway
+                self._queue.put_nowait(_WAKE)
 
     def _abort(self, error: AuthError) -> None:
         if self.abort_error is None:

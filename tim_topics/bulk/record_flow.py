@@ -7,7 +7,8 @@ pending (committed) before its request leaves; send it with the client's safe re
 record the result. A record without a custom topic ID whose answer was lost is settled
 (:mod:`tim_topics.bulk.settle`, reads shared by :mod:`~tim_topics.bulk.group_reads`) and sent
 again only when it certainly made nothing; one whose outcome cannot be told ends
-``unknown``, for the next run to settle. A custom ID found in use is ``exists`` only when
+``unknown``, for the next run to settle. While it waits to settle, its send slot is given up
+(``park``, see :mod:`~tim_topics.bulk.parking`). A custom ID found in use is ``exists`` only when
 the topic equals the record (:mod:`tim_topics.bulk.conflicts`). An outage (the endpoint
 unreachable, the shared limiter down) waits at :class:`~tim_topics.bulk.outage.OutageGate`.
 """
@@ -30,7 +31,7 @@ from ..errors import (
     TransportError,
     ValidationError,
 )
-from ..models import TopicRecord
+from ..models import TopicRecord, TopicResult
 from ..retry import is_ambiguous
 from .conflicts import TopicIdConflictError, check_in_use
 from .gate import SendGate
@@ -55,6 +56,13 @@ CHANGED_INPUT_ADVICE: Final = (
     "only new records, as an input of their own (with a journal of its own), and change "
     "topics already imported with modify_topic (tim-topics modify), not by importing them again"
 )
+
+#: Called when a record starts waiting to settle: its send slot may go to another record.
+Park = Callable[[], None]
+
+
+def _stay() -> None:
+    """The default :data:`Park`: the record keeps its slot."""
 
 
 class RecordFlow:
@@ -86,7 +94,7 @@ class RecordFlow:
         #: Called when the credentials are refused: an error that concerns every record.
         self._abort = abort
 
-    async def process(self, item: SourceItem) -> ImportOutcome:
+    async def process(self, item: SourceItem, *, park: Park = _stay) -> ImportOutcome:
         record = item.record
         if not isinstance(record, TopicRecord):
             raise TypeError(f"record {item.index} is a {type(record).__name__}, not a TopicRecord")
@@ -129,6 +137,7 @@ class RecordFlow:
                 fingerprint,
                 earlier_noted_at=row.noted_at if unsettled and row is not None else None,
                 unsettled=unsettled,
+                park=park,
             )
         except (JournalError, OutageError, asyncio.CancelledError):
             raise
@@ -144,6 +153,7 @@ class RecordFlow:
         *,
         earlier_noted_at: float | None,
         unsettled: bool,
+        park: Park,
     ) -> ImportOutcome:
         custom = request.topic_id is not None
         if unsettled and not custom:
@@ -156,6 +166,7 @@ class RecordFlow:
                 fingerprint,
                 not_before=self._resume_not_before,
                 noted_at=earlier_noted_at,
+                park=park,
             )
             if settled is not None:
                 return settled
@@ -209,6 +220,7 @@ class RecordFlow:
                 fingerprint,
                 not_before=lost_at + self.options.settle_wait,
                 noted_at=noted_at,
+                park=park,
             )
             if settled is not None:
                 return settled
@@ -236,6 +248,7 @@ class RecordFlow:
         *,
         not_before: float,
         noted_at: float | None,
+        park: Park,
     ) -> ImportOutcome | None:
         """The record's outcome when settling decides it made a topic (or cannot decide);
         None when it certainly made none. A failed read of the group's topics is tried again,
@@ -243,9 +256,7 @@ class RecordFlow:
         read = 0
         probed = False
         while True:
-            delay = not_before - self._loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
+            await self._wait_to_settle(request.group_id, not_before, park)
             outage: BaseException | None = None
             async with self.gate.settling((request.group_id, request.topic_name)):
                 try:
@@ -256,7 +267,7 @@ class RecordFlow:
                         noted_at=noted_at,
                         is_claimed=self.journal.is_claimed,
                         clock_skew=self.options.clock_skew,
-                        read_group=self.group_reads.read,
+                        read_group=self._read_named,
                     )
                 except OutcomeUnknownError as exc:
                     outage = outage_cause(exc)
@@ -277,6 +288,25 @@ class RecordFlow:
             # The group could not be read for an outage: not a read; wait it out (outside
             # the settlement, so that the sends of this name are not held up by it).
             probed = await self.outage.wait_to_retry(outage, probed=probed)
+
+    async def _wait_to_settle(self, group_id: str, not_before: float, park: Park) -> None:
+        """Sleep until ``not_before`` (giving the send slot up); a shared read of the group
+        opened meanwhile waits for this record (not for one held up afterwards at the
+        gate: it may wait for the settlement that waits for that read)."""
+        delay = not_before - self._loop.time()
+        if delay <= 0:
+            return
+        token = self.group_reads.expect(group_id, not_before)
+        try:
+            park()
+            await asyncio.sleep(delay)
+        finally:
+            self.group_reads.forget(group_id, token)
+
+    async def _read_named(self, request: TopicRequest) -> list[TopicResult]:
+        """The topics of ``request``'s name, from a shared read of its group."""
+        topics = await self.group_reads.read(request.group_id)
+        return topics.named(request.topic_name)
 
     async def _in_use(
         self, item: SourceItem, request: TopicRequest, fingerprint: int

@@ -123,15 +123,17 @@ async def find_made_topic(
     noted_at: float | None,
     is_claimed: Callable[[str], bool],
     clock_skew: float = DEFAULT_CLOCK_SKEW,
-    read_group: Callable[[str], Awaitable[list[TopicResult]]] | None = None,
+    read_group: Callable[[TopicRequest], Awaitable[Iterable[TopicResult]]] | None = None,
 ) -> str | None:
     """Read the group's topics and return the ID of the topic ``request`` made, or None when
     it certainly made none. OutcomeUnknownError when the topics cannot be read.
-    ``read_group`` reads them (a shared read, see :mod:`tim_topics.bulk.group_reads`);
+    ``read_group`` reads them, from a read sent after this call began (a shared read, see
+    :mod:`tim_topics.bulk.group_reads`), and may return only those with the request's name;
     by default, a ``get_topic`` of its own."""
+    results: Iterable[TopicResult]
     try:
         if read_group is not None:
-            results = await read_group(request.group_id)
+            results = await read_group(request)
         else:
             results = await client.get_topic(request.group_id, response_filter=SETTLE_FIELDS)
     except TimTopicsError as exc:

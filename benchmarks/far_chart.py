@@ -16,8 +16,12 @@ from matplotlib.axes import Axes
 
 from .far_service import ServiceView
 
-COLORS = {"ours": "#1f77b4", "alt": "#ff7f0e"}
-LABELS = {"ours": "tim_topics TopicClient", "alt": "aiohttp + AsyncLimiter(200, 1)"}
+COLORS = {"ours": "#1f77b4", "ours+gc": "#2ca02c", "alt": "#ff7f0e"}
+LABELS = {
+    "ours": "tim_topics TopicClient",
+    "ours+gc": "TopicClient, tune_gc()",
+    "alt": "aiohttp + AsyncLimiter(200, 1)",
+}
 
 
 def per_second(view: ServiceView, length: int) -> list[int]:

@@ -32,9 +32,13 @@ def test_a_throttle_cuts_to_the_ok_count_when_that_is_lower() -> None:
 
 
 def test_a_throttle_cuts_at_least_by_the_cut_factor() -> None:
-    aimd = AimdRate(196.0, clock=FakeClock())
+    clock = FakeClock()
+    aimd = AimdRate(196.0, clock=clock)
+    aimd.throttled(ok_last_second=None)  # 176.4: under the configured rate from here
+    clock.advance(0.6)
+    current = aimd.rate()
     aimd.throttled(ok_last_second=500)
-    assert aimd.rate() == pytest.approx(0.9 * 196.0)
+    assert aimd.rate() == pytest.approx(0.9 * current)
 
 
 def test_throttles_within_the_cut_interval_do_not_cut_again() -> None:
@@ -147,3 +151,48 @@ def test_the_rule_settles_near_a_lower_server_limit() -> None:
     achieved = ok_after / (30 - settle)
     assert achieved >= 0.9 * 120
     assert throttled_after / (ok_after + throttled_after) <= 0.005
+
+
+def test_an_unknown_ok_count_cuts_by_the_factor_only() -> None:
+    aimd = AimdRate(196.0, clock=FakeClock())
+    assert aimd.throttled(ok_last_second=None)
+    assert aimd.rate() == pytest.approx(0.9 * 196.0)
+
+
+def test_the_ok_count_is_no_rate_until_answers_came_for_a_whole_second() -> None:
+    """A far service: the first answers come a latency after the first calls, so a count
+    of them covers less than a second and would read as a tiny rate."""
+    clock = FakeClock()
+    ok = RecentCount(1.0, clock=clock)
+    assert ok.full_count() is None  # nothing answered yet
+    for _ in range(20):  # 20 answers in the first 0.2 s of answering
+        ok.add()
+        clock.advance(0.01)
+    assert ok.count() == 20
+    assert ok.full_count() is None
+    for _ in range(170):  # answering goes on for a whole second
+        ok.add()
+        clock.advance(0.005)
+    assert ok.full_count() == ok.count() > 100
+    clock.advance(1.5)  # a pause: the next answers start a new stream
+    ok.add()
+    assert ok.full_count() is None
+
+
+def test_a_throttle_while_the_service_admits_our_rate_is_jitter_and_cuts_a_little() -> None:
+    aimd = AimdRate(196.0, clock=FakeClock())
+    assert aimd.throttled(ok_last_second=195)
+    assert aimd.rate() == pytest.approx(0.98 * 196.0)
+    lower = AimdRate(196.0, clock=FakeClock())
+    lower.throttled(ok_last_second=180)  # the service's limit is lower: the usual cut
+    assert lower.rate() == pytest.approx(0.95 * 180)
+
+
+def test_the_edge_rule_holds_only_near_the_configured_rate() -> None:
+    clock = FakeClock()
+    aimd = AimdRate(196.0, clock=clock)
+    aimd.throttled(ok_last_second=150)  # a lower limit: cut to 142.5
+    clock.advance(1.0)
+    current = aimd.rate()
+    assert aimd.throttled(ok_last_second=current)  # admitted all: still a real cut
+    assert aimd.rate() == pytest.approx(0.9 * current)

@@ -36,6 +36,7 @@ from .errors import (
     WebhookRejectedError,
     WrongEventLoopError,
 )
+from .gc_tuning import tune_gc
 from .limiter import Limiter, LocalLimiter
 from .metrics import ClientMetrics
 from .models import (
@@ -155,5 +156,6 @@ __all__ = [
     "WrongEventLoopError",
     "__version__",
     "parse_webhook",
+    "tune_gc",
     "webhook_sign",
 ]

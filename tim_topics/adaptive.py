@@ -13,6 +13,13 @@ configured for 200/s (measured here; it settled in about 1 s at 0.94 of 120 with
 - On a throttled answer, cut to ``min(0.9 x rate, 0.95 x answers OK in the last second)``,
   never below ``min_rate``. The OK count is what the service actually admitted, so one cut
   lands just under its real limit; the 0.9 factor guarantees that every cut is a cut.
+  The count is used only once answers have come for a whole second: at the start (or after
+  a pause) of a far service, the first answers arrive a latency late, and a count of less
+  than a second of them once cut the rate to a tenth. Until then a cut is the 0.9 factor.
+- But when we run at the configured rate and the service admitted at least 0.95 of it in
+  the last second, its limit is where we run: the 10006 is jitter at a window's edge (a few calls bunched by the
+  network or a late event loop), not a lower limit, and a 10 % cut for it would cost a
+  tenth of the rate for ten seconds. Then the cut is 2 %.
 - At most one cut per 0.5 s: the calls already in flight when the first 10006 came back
   were sent at the old rate and come back throttled too; they must not cut again.
 - Between cuts the rate grows linearly by ``recovery_per_second`` (default 1 % of the
@@ -40,6 +47,13 @@ Clock = Callable[[], float]
 logger = logging.getLogger(__name__)
 
 CUT_FACTOR = 0.9
+#: A throttle is jitter at a window's edge when we run at this share of the configured
+#: rate or more, and the service admitted this share of our rate in the last second (the
+#: answers of a second wobble by a few percent with the latency's jitter)...
+NEAR_MAX_SHARE = 0.96
+EDGE_SHARE = 0.95
+#: ...and the factor of the cut then.
+EDGE_CUT_FACTOR = 0.98
 OK_SHARE = 0.95
 CUT_INTERVAL = 0.5
 RECOVERY_SHARE = 0.01
@@ -111,11 +125,12 @@ class AimdRate:
             )
         return min(self.max_rate, grown)
 
-    def throttled(self, ok_last_second: float) -> bool:
+    def throttled(self, ok_last_second: float | None) -> bool:
         """The service throttled a call although we kept to :meth:`rate`.
 
         ``ok_last_second`` is how many calls of this command the service answered without
-        throttling in the last second (across every process sharing the budget). Returns
+        throttling in the last second (across every process sharing the budget), or None
+        when that is not known yet (see the module doc). Returns
         True when the rate was cut, False when the call fell within the cut interval of the
         previous cut.
         """
@@ -123,7 +138,15 @@ class AimdRate:
         if self._last_cut is not None and now - self._last_cut < self.cut_interval:
             return False
         current = self.rate()
-        target = min(self.cut_factor * current, self.ok_share * max(ok_last_second, 0.0))
+        target = self.cut_factor * current
+        if (
+            ok_last_second is not None
+            and current >= NEAR_MAX_SHARE * self.max_rate
+            and ok_last_second >= EDGE_SHARE * current
+        ):
+            target = EDGE_CUT_FACTOR * current
+        elif ok_last_second is not None:
+            target = min(target, self.ok_share * max(ok_last_second, 0.0))
         self._base_rate = max(self.min_rate, target)
         self._base_time = now
         self._last_cut = now
@@ -147,14 +170,26 @@ class RecentCount:
         self.window = window
         self._clock = clock
         self._times: deque[float] = deque()
+        self._since = 0.0
 
     def add(self) -> None:
         now = self._clock()
-        self._times.append(now)
         self._forget_before(now - self.window)
+        if not self._times:
+            self._since = now  # a start, or the first event after a pause
+        self._times.append(now)
 
     def count(self) -> int:
         self._forget_before(self._clock() - self.window)
+        return len(self._times)
+
+    def full_count(self) -> int | None:
+        """The count, or None while the events (since the start, or since a pause of a
+        whole window) began less than a window ago: then it is no rate yet."""
+        now = self._clock()
+        self._forget_before(now - self.window)
+        if not self._times or now - self._since < self.window:
+            return None
         return len(self._times)
 
     def _forget_before(self, cutoff: float) -> None:

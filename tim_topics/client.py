@@ -138,6 +138,7 @@ class TopicClient:
             session=session,
             max_answer_bytes=max_answer_bytes,
             metrics=self.metrics,
+            default_limit=rate_limit,
         )
         self._calls = CallRunner(
             path=self._path,
@@ -166,10 +167,8 @@ class TopicClient:
         return self._path.pool_size
 
     def __repr__(self) -> str:
-        return (
-            f"TopicClient(sdkappid={self.sdkappid}, identifier={self.identifier!r}, "
-            f"base_url={self.base_url!r})"
-        )
+        fields = f"sdkappid={self.sdkappid}, identifier={self.identifier!r}"
+        return f"TopicClient({fields}, base_url={self.base_url!r})"
 
     # -- lifecycle -----------------------------------------------------------------------
 

@@ -13,11 +13,16 @@ The order of one attempt, and why it is in that order:
    second request without a token, and for a create it would hide whether the first one
    was done). The attempt time-out starts here, after every wait of ours, so it measures
    the service and the network, not our queues.
-4. **Sent or not.** The request counts as sent once it holds a connection: aiohttp writes
-   it at once from there (our connector marks the moment; aiohttp's trace signals would
-   do the same for 15 % of a call's CPU). A failure or time-out before that (refused, DNS,
-   TLS, a connect that timed out) is ``sent=False``: the service cannot have acted, so even
-   a create without a custom ID is safely tried again.
+4. **The send window, then sent or not.** When aiohttp is about to write the request's
+   body, the body first waits for room in the command's
+   :class:`~tim_topics.send_window.SendWindow`, an exact log of the requests that left in
+   the last second: however late the event loop was between the token and the write (a
+   busy loop delays the requests of 30 ms and writes them together), no sliding second
+   carries more than the limit less 2. The request counts as sent from that moment. A
+   failure or time-out before it (refused, DNS, TLS, a connect that timed out) is
+   ``sent=False``: the service cannot have acted, so even a create without a custom ID is
+   safely tried again. (aiohttp's trace signals could mark the moment too, for 15 % of a
+   call's CPU.)
 5. **The answer, capped.** The body is streamed and reading stops at ``max_answer_bytes``:
    a huge answer costs at most the cap in memory and ends in a :class:`DecodeError`.
 
@@ -33,16 +38,17 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Iterable
-from contextvars import ContextVar
 from typing import Any, Final
 
 import aiohttp
 import attrs
+from aiohttp.payload import BytesPayload
 from yarl import URL
 
 from .errors import ClientClosedError, DecodeError, TransportError, WrongEventLoopError
 from .limiter import Limiter, bucket_shape
 from .metrics import CallLog, ClientMetrics
+from .send_window import SendWindow, window_cap
 
 #: The largest answer read, in bytes: far above any real answer (a get_topic of a full group
 #: is well under 1 MiB), small enough that a hostile or broken server cannot exhaust memory.
@@ -58,36 +64,42 @@ def pool_size_needed(
     command, its burst plus ``rate x timeout`` (the most that can be in flight when each
     attempt lasts at most ``timeout``), summed. A limiter that tells its ``limit(command)``
     is asked; otherwise ``default_limit`` is assumed."""
-    limit_of = getattr(limiter, "limit", None)
     total = 0
     for command in commands:
-        limit = float(limit_of(command)) if callable(limit_of) else float(default_limit)
-        burst, rate = bucket_shape(limit)
+        burst, rate = bucket_shape(command_limit(limiter, command, default_limit))
         total += burst + math.ceil(rate * timeout)
     return total
 
 
-@attrs.define
-class _Progress:
-    """What one request has done so far."""
-
-    connected: bool = False
-
-
-#: The request the running task is making (tasks copy it, so concurrent calls never mix).
-_CURRENT: ContextVar[_Progress | None] = ContextVar("tim_topics_request", default=None)
+def command_limit(limiter: Limiter, command: str, default_limit: float) -> float:
+    """The calls per second ``command`` may make: the limiter's, when it says."""
+    limit_of = getattr(limiter, "limit", None)
+    return float(limit_of(command)) if callable(limit_of) else float(default_limit)
 
 
-class _MarkingConnector(aiohttp.TCPConnector):
-    """A TCP connector that marks the moment a request gets its connection: from there
-    aiohttp writes it, so it may reach the service."""
+class _WindowedBody(BytesPayload):
+    """A request's body that, when aiohttp is about to write it, first waits for room in
+    the command's :class:`SendWindow` and marks the request sent: the moment the request's
+    bytes leave, on every Python and aiohttp version (on Python 3.11 aiohttp writes a body
+    one event-loop turn after it got the connection, so that moment is later than it)."""
 
-    async def connect(self, req: Any, *args: Any, **kwargs: Any) -> Any:
-        connection = await super().connect(req, *args, **kwargs)
-        progress = _CURRENT.get()
-        if progress is not None:
-            progress.connected = True
-        return connection
+    def __init__(self, value: bytes, window: SendWindow) -> None:
+        super().__init__(value, content_type=_JSON["Content-Type"])
+        self.window = window
+        self.sent = False
+
+    async def _leave(self) -> None:
+        if not self.sent:
+            await self.window.enter()
+            self.sent = True
+
+    async def write(self, writer: Any) -> None:
+        await self._leave()
+        await super().write(writer)
+
+    async def write_with_length(self, writer: Any, content_length: int | None) -> None:
+        await self._leave()
+        await super().write_with_length(writer, content_length)
 
 
 class RequestPath:
@@ -104,8 +116,11 @@ class RequestPath:
         session: aiohttp.ClientSession | None = None,
         max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
         metrics: ClientMetrics | None = None,
+        default_limit: float = 200,
     ) -> None:
         self.limiter = limiter
+        self._default_limit = default_limit
+        self._windows: dict[str, SendWindow] = {}
         self.timeout = timeout
         self._client_timeout = aiohttp.ClientTimeout(total=timeout)
         self.max_answer_bytes = max_answer_bytes
@@ -137,13 +152,22 @@ class RequestPath:
             raise ClientClosedError("this TopicClient is closed")
         self._check_loop()
         if self._session is None:
-            connector = _MarkingConnector(
+            connector = aiohttp.TCPConnector(
                 limit=self._pool_size or 0, limit_per_host=0, keepalive_timeout=30
             )
             self._session = aiohttp.ClientSession(connector=connector)
         if self._gate is None and self._pool_size:
             self._gate = asyncio.Semaphore(self._pool_size)
         return self._session
+
+    def window(self, command: str) -> SendWindow:
+        """The requests of ``command`` that left in the last second (our own session only:
+        a session passed in has no connector of ours to count them)."""
+        window = self._windows.get(command)
+        if window is None:
+            limit = command_limit(self.limiter, command, self._default_limit)
+            window = self._windows[command] = SendWindow(window_cap(limit))
+        return window
 
     def _check_loop(self) -> None:
         try:
@@ -198,12 +222,9 @@ class RequestPath:
         metrics.requests += 1
         metrics.in_flight += 1
         metrics.max_in_flight = max(metrics.max_in_flight, metrics.in_flight)
-        progress = _Progress()
-        token = _CURRENT.set(progress)
         try:
-            return await self._request(session, command, url, body, progress)
+            return await self._request(session, command, url, body)
         finally:
-            _CURRENT.reset(token)
             metrics.in_flight -= 1
 
     async def _request(
@@ -212,14 +233,15 @@ class RequestPath:
         command: str,
         url: URL,
         body: bytes,
-        progress: _Progress,
     ) -> bytes:
-        # A session passed in has no trace of ours: treat its requests as sent once begun.
-        sent = _SentFlag(progress, assume_sent=not self._owns_session)
+        payload = _WindowedBody(body, self.window(command))
+        # A session passed in may have middlewares of its own: treat its requests as sent
+        # once begun.
+        sent = _SentFlag(payload, assume_sent=not self._owns_session)
         try:
             async with session.post(
                 url,
-                data=body,
+                data=payload,
                 headers=_JSON,
                 timeout=self._client_timeout,
                 allow_redirects=False,
@@ -285,12 +307,12 @@ class RequestPath:
 class _SentFlag:
     """Whether a request may have reached the service, for the error it ends in."""
 
-    progress: _Progress
+    payload: _WindowedBody
     assume_sent: bool
 
     @property
     def value(self) -> bool:
-        return self.assume_sent or self.progress.connected
+        return self.assume_sent or self.payload.sent
 
     def details(self, command: str) -> dict[str, Any]:
         return {"command": command, "sent": self.value}

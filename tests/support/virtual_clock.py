@@ -30,6 +30,10 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
     def time(self) -> float:
         return self._virtual_now
 
+    def busy(self, seconds: float) -> None:
+        """The running callback works for ``seconds``: time moves on, nothing else runs."""
+        self._virtual_now += seconds
+
     def _run_once(self) -> None:
         scheduled: list[Any] = self._scheduled  # type: ignore[attr-defined]
         while scheduled and scheduled[0]._cancelled:  # drop cancelled timers, as the base does

@@ -17,9 +17,9 @@ configured for 200/s (measured here; it settled in about 1 s at 0.94 of 120 with
   a pause) of a far service, the first answers arrive a latency late, and a count of less
   than a second of them once cut the rate to a tenth. Until then a cut is the 0.9 factor.
 - But when we run at the configured rate and the service admitted at least 0.95 of it in
-  the last second, its limit is where we run: the 10006 is jitter at a window's edge (a few calls bunched by the
-  network or a late event loop), not a lower limit, and a 10 % cut for it would cost a
-  tenth of the rate for ten seconds. Then the cut is 2 %.
+  the last second, its limit is where we run: the 10006 is jitter at a window's edge (a
+  few calls bunched by the network or a late event loop), not a lower limit, and a 10 %
+  cut for it would cost a tenth of the rate for ten seconds. Then the cut is 2 %.
 - At most one cut per 0.5 s: the calls already in flight when the first 10006 came back
   were sent at the old rate and come back throttled too; they must not cut again.
 - Between cuts the rate grows linearly by ``recovery_per_second`` (default 1 % of the

@@ -15,8 +15,9 @@ A bucket that holds only 2 tokens loses rate whenever the event loop is late: a 
 20 ms late finds 2 tokens where 4 were due, and the other 2 are gone. Under load (hundreds
 of answers a second, a busy app) that cost a tenth of the rate. So the local bucket banks
 up to :data:`LATENESS_BANKED` seconds of tokens (6 at 196/s), and an exact log of the last
-second's tokens (:class:`~tim_topics.send_window.SendWindow`, ``limit - 2``) keeps what a
-late pump catches up inside the window: bursty only after lateness, never over the limit.
+second's tokens (:class:`~tim_topics.send_window.SendWindow`, capped by
+:func:`~tim_topics.send_window.window_cap`) keeps what a late pump catches up inside the
+window: bursty only after lateness, never over the limit.
 
 Adaptive rate (``adaptive=True``, the default): when the service throttles anyway,
 :class:`~tim_topics.adaptive.AimdRate` lowers the command's rate ``r'`` (never above the
@@ -36,7 +37,9 @@ change it), so we replace the bucket instead, and do it where that is safe:
 - The bucket is replaced on every cut, and while the rate recovers, each time it has grown
   by 1 % (or reached the configured rate), not on every call.
 
-Time comes from the event loop's clock (aiolimiter uses ``loop.time()``).
+The bucket's time comes from the event loop's clock (aiolimiter uses ``loop.time()``); the
+window's from :func:`~tim_topics.send_window.clock_of` (the monotonic clock on loops, such
+as uvloop, whose ``time()`` is cached per turn).
 """
 
 from __future__ import annotations

@@ -17,8 +17,9 @@ The order of one attempt, and why it is in that order:
    body, the body first waits for room in the command's
    :class:`~tim_topics.send_window.SendWindow`, an exact log of the requests that left in
    the last second: however late the event loop was between the token and the write (a
-   busy loop delays the requests of 30 ms and writes them together), no sliding second
-   carries more than the limit less 2. The request counts as sent from that moment. A
+   busy loop delays the requests of 30 ms and writes them together), no 1.015 s carries
+   more than :func:`~tim_topics.send_window.window_cap` of them (199 at 200/s), and what a
+   late loop catches up is spread. The request counts as sent from that moment. A
    failure or time-out before it (refused, DNS, TLS, a connect that timed out) is
    ``sent=False``: the service cannot have acted, so even a create without a custom ID is
    safely tried again. (aiohttp's trace signals could mark the moment too, for 15 % of a
@@ -54,7 +55,8 @@ from .send_window import SendWindow, window_cap
 #: is well under 1 MiB), small enough that a hostile or broken server cannot exhaust memory.
 DEFAULT_MAX_ANSWER_BYTES = 64 * 1024 * 1024
 _CHUNK = 64 * 1024
-_JSON: Final = {"Content-Type": "application/json"}
+#: The requests' content type, carried by their body (aiohttp sets the header from it).
+_CONTENT_TYPE: Final = "application/json"
 
 
 def pool_size_needed(
@@ -84,7 +86,7 @@ class _WindowedBody(BytesPayload):
     one event-loop turn after it got the connection, so that moment is later than it)."""
 
     def __init__(self, value: bytes, window: SendWindow) -> None:
-        super().__init__(value, content_type=_JSON["Content-Type"])
+        super().__init__(value, content_type=_CONTENT_TYPE)
         self.window = window
         self.sent = False
 
@@ -161,8 +163,8 @@ class RequestPath:
         return self._session
 
     def window(self, command: str) -> SendWindow:
-        """The requests of ``command`` that left in the last second (our own session only:
-        a session passed in has no connector of ours to count them)."""
+        """The requests of ``command`` that left in the last :data:`~tim_topics.send_window.PERIOD`
+        (with a session passed in too: the body counts them)."""
         window = self._windows.get(command)
         if window is None:
             limit = command_limit(self.limiter, command, self._default_limit)
@@ -242,7 +244,6 @@ class RequestPath:
             async with session.post(
                 url,
                 data=payload,
-                headers=_JSON,
                 timeout=self._client_timeout,
                 allow_redirects=False,
             ) as response:

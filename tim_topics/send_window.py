@@ -81,13 +81,15 @@ class SendWindow:
         """Wait for room, then count this call now. Cancellation-safe: a call cancelled
         while waiting is not counted."""
         clock = clock_of(asyncio.get_running_loop())
-        wait = self.delay(clock())
+        now = clock()
+        wait = self.delay(now)
         if wait > 0:
             self.waits += 1
             while wait > 0:
                 await asyncio.sleep(wait)
-                wait = self.delay(clock())
-        self._moments.append(clock())
+                now = clock()
+                wait = self.delay(now)
+        self._moments.append(now)
 
 
 def clock_of(loop: asyncio.AbstractEventLoop) -> Callable[[], float]:

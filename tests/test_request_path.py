@@ -8,6 +8,7 @@ small aiohttp server that sleeps. No assertion is on elapsed time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import warnings
 from collections.abc import AsyncIterator
@@ -18,7 +19,7 @@ import pytest_asyncio
 from aiohttp import web
 from support.cli import EmulatorThread
 from support.constants import ADMIN, GROUP, SDKAPPID, SECRET
-from support.scripted import ScriptedServer, fail, ok
+from support.scripted import ScriptedServer, answering, fail, ok, serving
 
 from tim_topics import (
     DecodeError,
@@ -56,7 +57,7 @@ class SlowServer:
         self.delay = delay
         self.arrived = 0
         self.url = ""
-        self._runner: web.AppRunner | None = None
+        self._serving = contextlib.AsyncExitStack()
 
     async def _handle(self, request: web.Request) -> web.Response:
         await request.read()
@@ -66,18 +67,11 @@ class SlowServer:
         return web.json_response({"ErrorCode": 0, "ErrorInfo": "", "TopicId": f"t{number}"})
 
     async def __aenter__(self) -> SlowServer:
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        self.url = await self._serving.enter_async_context(serving(answering(self._handle)))
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        assert self._runner is not None
-        await self._runner.cleanup()
+        await self._serving.aclose()
 
 
 def refused_port() -> int:
@@ -231,15 +225,8 @@ async def redirecting() -> AsyncIterator[tuple[str, list[str]]]:
         hits.append(request.path)
         return web.Response(status=307, headers={"Location": target})
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}", hits
-    finally:
-        await runner.cleanup()
+    async with serving(answering(handle)) as url:
+        yield url, hits
 
 
 @pytest.mark.asyncio
@@ -302,15 +289,8 @@ class HugeAnswer:
 @pytest_asyncio.fixture
 async def huge() -> AsyncIterator[tuple[str, HugeAnswer]]:
     answer = HugeAnswer(512 * 1024 * 1024)
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", answer.handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}", answer
-    finally:
-        await runner.cleanup()
+    async with serving(answering(answer.handle)) as url:
+        yield url, answer
 
 
 @pytest.mark.asyncio

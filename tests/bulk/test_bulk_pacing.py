@@ -12,6 +12,7 @@ from aiohttp import web
 from pacing_sim import share_of_rate, simulate
 from support.bulk import FAST, SHORT_WAIT
 from support.constants import ADMIN, GROUP, SDKAPPID, SECRET
+from support.scripted import serving
 
 from tim_topics import TopicClient, TopicRecord
 from tim_topics.bulk import ImportGauges, import_topics
@@ -149,15 +150,10 @@ async def counting_proxy(target: str, box: dict[str, int]) -> AsyncIterator[str]
 
     app = web.Application()
     app.router.add_route("POST", "/{tail:.*}", forward)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
     try:
-        yield f"http://127.0.0.1:{port}"
+        async with serving(app) as url:
+            yield url
     finally:
-        await runner.cleanup()
         await session.close()
 
 

@@ -8,37 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from support.cli import GROUPS, EmulatorThread, body, run_cli, write_jsonl
-from support.constants import ADMIN, GROUP, OTHER_GROUP, SDKAPPID, SECRET
-
-from tim_topics.emulator import Emulator
+from support.constants import GROUP, OTHER_GROUP, SDKAPPID
 
 DEST_APP = SDKAPPID + 7
 ASSIGNED_MARK = "@TOPIC#_@TOPIC#"
-
-
-class OtherAppThread(EmulatorThread):
-    """An emulator of another app (``DEST_APP``), like :class:`EmulatorThread`."""
-
-    def __enter__(self) -> OtherAppThread:
-        self.thread.start()
-
-        async def start() -> Emulator:
-            emulator = Emulator(
-                sdkappid=DEST_APP,
-                secret_key=SECRET,
-                identifier=ADMIN,
-                groups=GROUPS,
-                rate_limit=self.rate_limit,
-            )
-            await emulator.start()
-            return emulator
-
-        self.emulator = self._wait(start())
-        self.url = self.emulator.url
-        return self
-
-    def environment(self) -> dict[str, str]:
-        return {**super().environment(), "TIM_SDKAPPID": str(DEST_APP)}
 
 
 def source_bodies(count: int) -> list[dict[str, Any]]:
@@ -69,7 +42,10 @@ def test_a_move_between_apps_keeps_every_topic_and_maps_every_assigned_id(
     groups_file = tmp_path / "groups.txt"
     groups_file.write_text(f"# the second community\n\n{OTHER_GROUP}\n", encoding="utf-8")
     exported = tmp_path / "exported.jsonl"
-    with EmulatorThread(rate_limit=1000) as source, OtherAppThread(rate_limit=1000) as dest:
+    with (
+        EmulatorThread(rate_limit=1000) as source,
+        EmulatorThread(rate_limit=1000, sdkappid=DEST_APP) as dest,
+    ):
         filled = run_cli(["import", str(source_file)], source.environment())
         assert filled.returncode == 0, filled.stderr
 

@@ -7,11 +7,10 @@ from __future__ import annotations
 import random
 import signal
 import subprocess
-import time
 from collections import Counter
 from pathlib import Path
 
-from support.cli import EmulatorThread, body, cli, run_cli, write_jsonl
+from support.cli import EmulatorThread, body, run_cli, start_cli, wait_until, write_jsonl
 from support.constants import GROUP
 
 
@@ -67,13 +66,8 @@ def test_a_run_killed_halfway_and_resumed_ends_with_exactly_the_input(tmp_path: 
         before = 0
         for _ in range(2):
             threshold = before + rng.randint(60, 140)
-            process = subprocess.Popen(
-                cli(*args), env=emu.environment(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-            )
-            deadline = time.monotonic() + 60
-            while emu.count() < threshold and process.poll() is None:
-                assert time.monotonic() < deadline
-                time.sleep(0.005)
+            process = start_cli(args, emu.environment(), stdout=subprocess.DEVNULL)
+            wait_until(lambda at_least=threshold: emu.count() >= at_least, process)
             process.send_signal(signal.SIGKILL)
             process.wait(30)
             assert process.returncode == -signal.SIGKILL
@@ -93,17 +87,8 @@ def test_ctrl_c_stops_cleanly_and_the_next_run_finishes(tmp_path: Path) -> None:
     source = write_jsonl(tmp_path / "topics.jsonl", (body(n) for n in range(count)))
     with EmulatorThread(rate_limit=200) as emu:
         args = ["import", str(source), "--concurrency", "16"]
-        process = subprocess.Popen(
-            cli(*args),
-            env=emu.environment(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        deadline = time.monotonic() + 60
-        while emu.count() < 40:
-            assert time.monotonic() < deadline and process.poll() is None
-            time.sleep(0.005)
+        process = start_cli(args, emu.environment())
+        wait_until(lambda: emu.count() >= 40, process)
         process.send_signal(signal.SIGINT)
         stdout, stderr = process.communicate(timeout=60)
         assert process.returncode == 130, stderr

@@ -6,12 +6,10 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
-from support.cli import EmulatorThread, cli
+from support.cli import EmulatorThread, start_cli, wait_until
 
 from tim_topics.cli.exits import EXIT_INTERRUPTED
 from tim_topics.cli.signals import stop_signals
@@ -64,17 +62,8 @@ def test_sigterm_stops_an_export_and_leaves_its_file_as_it_was(tmp_path: Path) -
     groups = [arg for n in range(40) for arg in ("--group-id", f"@TGS#_missing{n}")]
     args = ["export", *groups, "--rate-limit", "1", "--concurrency", "1", "-o", str(output)]
     with EmulatorThread() as emu:
-        process = subprocess.Popen(
-            cli(*args),
-            env=emu.environment(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        deadline = time.monotonic() + 60
-        while emu.run(lambda e: e.stats.calls) < 2:
-            assert time.monotonic() < deadline and process.poll() is None
-            time.sleep(0.01)
+        process = start_cli(args, emu.environment())
+        wait_until(lambda: emu.run(lambda e: e.stats.calls) >= 2, process)
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=60)
         calls = emu.run(lambda e: e.stats.calls)

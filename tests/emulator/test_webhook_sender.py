@@ -14,6 +14,7 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 from support.constants import GROUP, SDKAPPID
+from support.scripted import serving
 
 from tim_topics.emulator.events import (
     CreatingTopic,
@@ -59,16 +60,9 @@ async def app() -> AsyncIterator[Recorder]:
     recorder = Recorder()
     server = web.Application()
     server.router.add_post("/hook", recorder.handle)
-    runner = web.AppRunner(server, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    recorder.url = f"http://127.0.0.1:{port}/hook"
-    try:
+    async with serving(server, shutdown_timeout=0.1) as url:
+        recorder.url = f"{url}/hook"
         yield recorder
-    finally:
-        await runner.cleanup()
 
 
 def sender_for(url: str, **kwargs: Any) -> WebhookSender:

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -28,9 +29,10 @@ T = TypeVar("T")
 class EmulatorThread:
     """An :class:`Emulator` running in its own event loop on a background thread."""
 
-    def __init__(self, rate_limit: int = 200, port: int = 0) -> None:
+    def __init__(self, rate_limit: int = 200, port: int = 0, *, sdkappid: int = SDKAPPID) -> None:
         self.rate_limit = rate_limit
         self.port = port
+        self.sdkappid = sdkappid
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.emulator: Emulator | None = None
@@ -41,7 +43,7 @@ class EmulatorThread:
 
         async def start() -> Emulator:
             emulator = Emulator(
-                sdkappid=SDKAPPID,
+                sdkappid=self.sdkappid,
                 secret_key=SECRET,
                 identifier=ADMIN,
                 groups=GROUPS,
@@ -99,7 +101,7 @@ class EmulatorThread:
         """The environment a ``tim-topics`` process needs to talk to this emulator."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("TIM_")}
         env.update(
-            TIM_SDKAPPID=str(SDKAPPID),
+            TIM_SDKAPPID=str(self.sdkappid),
             TIM_SECRET_KEY=SECRET,
             TIM_IDENTIFIER=ADMIN,
             TIM_BASE_URL=self.url,
@@ -110,6 +112,25 @@ class EmulatorThread:
 def cli(*args: str) -> list[str]:
     """The command line of ``tim-topics ARGS`` with this interpreter."""
     return [sys.executable, "-m", "tim_topics.cli.main", *args]
+
+
+def start_cli(
+    args: Sequence[str], env: dict[str, str], *, stdout: int = subprocess.PIPE
+) -> subprocess.Popen[str]:
+    """``tim-topics ARGS`` started in the background (stderr piped, text mode)."""
+    return subprocess.Popen(cli(*args), env=env, stdout=stdout, stderr=subprocess.PIPE, text=True)
+
+
+def wait_until(
+    reached: Callable[[], bool], process: subprocess.Popen[str], timeout: float = 60
+) -> None:
+    """Poll ``reached`` until it holds, while ``process`` still runs (fails if it ends
+    first, or after ``timeout`` seconds)."""
+    deadline = time.monotonic() + timeout
+    while not reached():
+        assert process.poll() is None, "the process ended first"
+        assert time.monotonic() < deadline, "not reached in time"
+        time.sleep(0.005)
 
 
 def run_cli(

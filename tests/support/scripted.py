@@ -5,10 +5,11 @@ Everything crosses a real socket on loopback; nothing patches aiohttp.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import attrs
@@ -56,7 +57,7 @@ class ScriptedServer:
         self.default: Reply = ok()
         self.seen: list[Seen] = []
         self.url = ""
-        self._runner: web.AppRunner | None = None
+        self._serving = contextlib.AsyncExitStack()
 
     def reply(self, *replies: Reply) -> None:
         self.script.extend(replies)
@@ -83,15 +84,30 @@ class ScriptedServer:
         return web.Response(status=status, body=payload, content_type=ctype)
 
     async def start(self) -> None:
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = await self._serving.enter_async_context(serving(answering(self._handle)))
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await self._serving.aclose()
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def answering(handler: Handler) -> web.Application:
+    """An app in which ``handler`` answers every method on every path."""
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    return app
+
+
+@contextlib.asynccontextmanager
+async def serving(app: web.Application, **runner_options: Any) -> AsyncIterator[str]:
+    """``app`` served on a free loopback port for the block; yields its base URL
+    (``http://127.0.0.1:PORT``). ``runner_options`` go to :class:`aiohttp.web.AppRunner`."""
+    runner = web.AppRunner(app, access_log=None, **runner_options)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()

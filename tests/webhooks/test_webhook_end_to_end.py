@@ -4,6 +4,7 @@ sees the app's verdicts. Everything over real loopback HTTP."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 from collections.abc import AsyncIterator
 
@@ -12,6 +13,7 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 from support.constants import GROUP, SDKAPPID
+from support.scripted import serving
 
 from tim_topics import WebhookRejectedError
 from tim_topics.client import TopicClient
@@ -58,26 +60,21 @@ class Bot:
             self.router.add_handler(event_type, self.events.put)
 
 
-async def serve(router: WebhookRouter) -> tuple[web.AppRunner, str]:
+@contextlib.asynccontextmanager
+async def serve(router: WebhookRouter) -> AsyncIterator[str]:
+    """``router`` mounted at ``/tim/callback`` on a loopback port; yields its URL."""
     app = web.Application()
     app.router.add_post("/tim/callback", router.handle)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    return runner, f"http://{host}:{port}/tim/callback"
+    async with serving(app, shutdown_timeout=0.1) as url:
+        yield f"{url}/tim/callback"
 
 
 @pytest_asyncio.fixture
 async def bot() -> AsyncIterator[Bot]:
     bot = Bot(WebhookRouter(SDKAPPID, TOKEN))
     bot.install()
-    runner, bot.url = await serve(bot.router)
-    try:
+    async with serve(bot.router) as bot.url:
         yield bot
-    finally:
-        await runner.cleanup()
 
 
 @pytest_asyncio.fixture
@@ -193,8 +190,7 @@ async def test_unreachable_or_slow_app_does_not_break_the_call() -> None:
         await asyncio.sleep(30)
         return Refuse()
 
-    runner, slow_url = await serve(slow)
-    try:
+    async with serve(slow) as slow_url:
         for url in (f"http://127.0.0.1:{closed_port}/tim/callback", slow_url):
             async with (
                 Emulator(sdkappid=SDKAPPID, secret_key=KEY, groups=[GROUP], webhook_url=url) as emu,
@@ -203,5 +199,3 @@ async def test_unreachable_or_slow_app_does_not_break_the_call() -> None:
                 topic_id = await api.create_topic(GROUP, "still-made")
                 await api.destroy_topic(GROUP, [topic_id])
                 assert emu.topics(GROUP) == []
-    finally:
-        await runner.cleanup()

@@ -15,6 +15,7 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 from support.constants import SDKAPPID
+from support.scripted import serving
 
 from tim_topics.webhooks import (
     AfterCreateTopic,
@@ -332,16 +333,12 @@ def test_no_task_is_left_pending_after_the_app_stops() -> None:
         app = web.Application()
         app.router.add_post("/tim/callback", router.handle)
         app.on_cleanup.append(router.on_cleanup)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        url = f"http://127.0.0.1:{runner.addresses[0][1]}/tim/callback"
-        async with aiohttp.ClientSession() as session:
+        async with serving(app) as base, aiohttp.ClientSession() as session:
             query = signed_query(AFTER_CREATE["CallbackCommand"])
-            async with session.post(url, params=query, json=AFTER_CREATE) as response:
+            async with session.post(
+                f"{base}/tim/callback", params=query, json=AFTER_CREATE
+            ) as response:
                 status = response.status
-        await runner.cleanup()
         left = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
         return status, left
 

@@ -14,6 +14,7 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 from support.constants import SDKAPPID
+from support.scripted import serving
 
 from tim_topics.webhooks import (
     AfterCreateTopic,
@@ -359,15 +360,8 @@ async def served() -> AsyncIterator[tuple[WebhookRouter, str]]:
     router = make_router(handler_timeout=0.2)
     app = web.Application()
     app.router.add_post("/tim/callback", router.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield router, f"http://127.0.0.1:{port}/tim/callback"
-    finally:
-        await runner.cleanup()
+    async with serving(app) as url:
+        yield router, f"{url}/tim/callback"
 
 
 @pytest.mark.asyncio

@@ -74,6 +74,24 @@ class SlowServer:
         await self._serving.aclose()
 
 
+@pytest.mark.asyncio
+async def test_requests_say_they_are_json() -> None:
+    """The body carries the content type; aiohttp sets the header from it."""
+    content_types: list[str] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        await request.read()
+        content_types.append(request.headers.get("Content-Type", ""))
+        return web.json_response({"ErrorCode": 0, "ErrorInfo": "", "TopicId": "t1"})
+
+    async with (
+        serving(answering(handle)) as url,
+        TopicClient(SDKAPPID, ADMIN, SECRET, base_url=url) as client,
+    ):
+        await client.create_topic(GROUP, "t")
+    assert content_types == ["application/json"]
+
+
 def refused_port() -> int:
     """A loopback port nothing listens on."""
     with socket.socket() as sock:

@@ -17,6 +17,7 @@ from support.windows import max_in_window
 from tim_topics import RetryPolicy, TopicClient, TransportError
 from tim_topics.emulator import Emulator
 from tim_topics.errors import ValidationError
+from tim_topics.request_path import _WindowedBody
 from tim_topics.send_window import PERIOD, SHORT_PERIOD, SendWindow, clock_of, window_cap
 
 
@@ -171,3 +172,54 @@ async def test_catching_up_after_a_pause_is_spread() -> None:
     assert len(times) == 30
     assert max_in_window(times, SHORT_PERIOD - 1e-9) <= 15
     assert max(times) == pytest.approx(SHORT_PERIOD)  # and no later than that
+
+
+def test_a_call_that_left_late_is_counted_when_it_left() -> None:
+    window = SendWindow(1)
+    assert window.try_enter(0.0)
+    window.left_at(0.0, 0.2)  # the loop stopped 0.2 s between the count and the bytes
+    # Counted at 0.0 it would be forgotten at PERIOD; it left at 0.2, so it stays till then.
+    assert window.delay(PERIOD + 0.05) == pytest.approx(0.2 - 0.05)
+    assert not window.try_enter(PERIOD + 0.05)
+    assert window.try_enter(PERIOD + 0.2)
+
+
+def test_moving_a_call_keeps_the_others_and_their_order() -> None:
+    window = SendWindow(3)
+    assert window.try_enter(0.0)
+    assert window.try_enter(0.1)
+    window.left_at(0.0, 0.2)  # another call was counted in between
+    window.left_at(0.1, 0.1)  # left at once: nothing moves
+    assert list(window._moments) == [0.1, 0.2]
+    assert window.try_enter(0.3)
+    assert not window.try_enter(0.4)  # three in the window: one moved, none lost or added
+    window.delay(5.0)  # all forgotten
+    window.left_at(0.3, 5.0)  # a call that left over a period late is counted when it left
+    assert list(window._moments) == [5.0]
+
+
+class _SlowWriter:
+    """A stream writer whose write takes ``pause`` seconds of a fake clock."""
+
+    def __init__(self, clock: list[float], pause: float) -> None:
+        self.clock = clock
+        self.pause = pause
+        self.written = b""
+
+    async def write(self, data: bytes) -> None:
+        self.clock[0] += self.pause
+        self.written += bytes(data)
+
+
+@pytest.mark.asyncio
+async def test_a_body_counts_its_request_when_its_bytes_left() -> None:
+    now = [10.0]
+    window = SendWindow(100)
+    body = _WindowedBody(b'{"a":1}', window, lambda: now[0])
+    assert not body.sent
+    writer = _SlowWriter(now, pause=0.3)
+    await body.write_with_length(writer, None)
+    assert body.sent and writer.written == b'{"a":1}'
+    assert list(window._moments) == [10.3]  # counted at 10.0, left at 10.3
+    await body.write(writer)  # written again (a middleware re-sending): two requests
+    assert list(window._moments) == pytest.approx([10.3, 10.6])

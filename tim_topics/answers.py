@@ -23,26 +23,33 @@ def _excerpt(raw: bytes) -> str:
 
 def decode_answer(raw: bytes, command: str | None = None) -> dict[str, Any]:
     """The answer's JSON object when its ``ErrorCode`` is 0; raises otherwise."""
-    where = f"{command}: " if command else ""
     if len(raw) > MAX_ANSWER_BYTES:
         raise DecodeError(
-            f"{where}answer is {len(raw)} bytes, over the {MAX_ANSWER_BYTES} accepted",
+            f"{_where(command)}answer is {len(raw)} bytes, over the {MAX_ANSWER_BYTES} accepted",
             command=command,
         )
     try:
         data = json.loads(raw)
     except (ValueError, RecursionError):
-        raise DecodeError(f"{where}answer is not JSON: {_excerpt(raw)}", command=command) from None
+        raise DecodeError(
+            f"{_where(command)}answer is not JSON: {_excerpt(raw)}", command=command
+        ) from None
     if not isinstance(data, dict):
         raise DecodeError(
-            f"{where}answer is JSON but not an object: {_excerpt(raw)}", command=command
+            f"{_where(command)}answer is JSON but not an object: {_excerpt(raw)}",
+            command=command,
         )
     code = data.get("ErrorCode")
     if type(code) is not int:
         raise DecodeError(
-            f"{where}answer has no integer ErrorCode: {_excerpt(raw)}", command=command
+            f"{_where(command)}answer has no integer ErrorCode: {_excerpt(raw)}",
+            command=command,
         )
     if code != 0:
         info = data.get("ErrorInfo")
         raise api_error(code, info if isinstance(info, str) else "", command)
     return data
+
+
+def _where(command: str | None) -> str:
+    return f"{command}: " if command else ""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Awaitable, Coroutine, Mapping
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -43,6 +43,9 @@ from .usersig import UserSigSource
 from .wire import from_wire, to_wire
 
 logger = logging.getLogger("tim_topics.client")
+#: The requests' JSON: compact, UTF-8 as is (one encoder, not one per call as
+#: ``json.dumps`` with options makes).
+_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 A = TypeVar("A", bound=Answer)
 
@@ -89,12 +92,12 @@ class CallRunner:
         self.usersig = usersig
         self.metrics = metrics
         self.telemetry = telemetry
-        self._urls = dict(urls)
+        self._urls = {command: URL(url) for command, url in urls.items()}
         self._account = f"sdkappid={sdkappid}&identifier={quote(identifier, safe='')}"
         self._query_sig = ""
         self._query_prefix = ""
 
-    async def call(
+    def call(
         self,
         command: str,
         request: object,
@@ -103,21 +106,22 @@ class CallRunner:
         resend_safe: bool,
         custom_id: str | None = None,
         state: CallState | None = None,
-    ) -> A:
-        """Send one command with retries; returns its decoded answer.
+    ) -> Coroutine[Any, Any, A]:
+        """Send one command with retries: a coroutine of its decoded answer. (It is not a
+        coroutine function itself, so a call costs one coroutine less.)
 
         A create/import with a custom ID that got an ambiguous failure (sent, no answer) is
         re-sent; if the service then says the ID is in use (10021/10025), the earlier
         attempt made it, so that counts as success.
         """
-        body = json.dumps(to_wire(request), ensure_ascii=False, separators=(",", ":")).encode()
+        body = _encode_json(to_wire(request)).encode()
         state = state or CallState()
         call = self._call_with_retries(
             command, body, answer_type, resend_safe=resend_safe, custom_id=custom_id, state=state
         )
         if self.telemetry is None:
-            return await call
-        return await self.telemetry.observe(command, call, state)
+            return call
+        return self.telemetry.observe(command, call, state)
 
     async def _call_with_retries(
         self,
@@ -186,10 +190,22 @@ class CallRunner:
     async def _settled_attempt(
         self, command: str, body: bytes, state: CallState, custom_id: str | None
     ) -> dict[str, Any]:
-        """One attempt, with what it means for the call: an ambiguous failure is noted, and
-        a custom ID found in use after one means an earlier attempt made the topic."""
+        """One attempt (two when the UserSig expired: 70001 renews it once and tries again),
+        with what it means for the call: an ambiguous failure is noted, and a custom ID
+        found in use after one means an earlier attempt made the topic. (One coroutine, not
+        three: each layer costs every call.)"""
         try:
-            return await self._attempt_with_renewal(command, body, state)
+            try:
+                return self._decoded(command, await self._send(command, body, state), state)
+            except AuthError as exc:
+                if exc.code != 70001 or state.renewed or not self.usersig.renewable:
+                    raise
+                state.renewed = True
+                logger.info(
+                    "%s: UserSig expired (70001): renewing it and trying once more", command
+                )
+                self.usersig.renew()
+                return self._decoded(command, await self._send(command, body, state), state)
         except AlreadyExistsError:
             if not (state.ambiguous and custom_id is not None):
                 raise
@@ -205,20 +221,6 @@ class CallRunner:
                 state.ambiguous = True
             raise
 
-    async def _attempt_with_renewal(
-        self, command: str, body: bytes, state: CallState
-    ) -> dict[str, Any]:
-        """One attempt; on 70001 (UserSig expired) renew it once and try once more."""
-        try:
-            return await self._attempt(command, body, state)
-        except AuthError as exc:
-            if exc.code != 70001 or state.renewed or not self.usersig.renewable:
-                raise
-            state.renewed = True
-            logger.info("%s: UserSig expired (70001): renewing it and trying once more", command)
-            self.usersig.renew()
-            return await self._attempt(command, body, state)
-
     def _url(self, command: str) -> URL:
         sig = self.usersig.current()
         if sig != self._query_sig:
@@ -226,12 +228,21 @@ class CallRunner:
             self._query_prefix = (
                 f"{self._account}&usersig={quote(sig, safe='')}&contenttype=json&random="
             )
-        query = self._query_prefix + str(random.getrandbits(32))
-        return URL(f"{self._urls[command]}?{query}", encoded=True)
+        base = self._urls[command]
+        return URL.build(
+            scheme=base.scheme,
+            authority=base.raw_authority,
+            path=base.raw_path,
+            query_string=self._query_prefix + str(random.getrandbits(32)),
+            encoded=True,
+        )
 
-    async def _attempt(self, command: str, body: bytes, state: CallState) -> dict[str, Any]:
-        """Exactly one HTTP request (see :class:`RequestPath`), then its answer decoded."""
-        raw = await self.path.send(command, self._url(command), body, state)
+    def _send(self, command: str, body: bytes, state: CallState) -> Awaitable[bytes]:
+        """Exactly one HTTP request (see :class:`RequestPath`), with the current UserSig."""
+        return self.path.send(command, self._url(command), body, state)
+
+    def _decoded(self, command: str, raw: bytes, state: CallState) -> dict[str, Any]:
+        """An answer decoded, and told to the limiter (a throttle may cut the rate)."""
         try:
             data = decode_answer(raw, command)
         except Exception as exc:

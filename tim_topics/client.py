@@ -11,6 +11,7 @@ from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
     AsyncIterator,
+    Coroutine,
     Iterable,
     Mapping,
     Sequence,
@@ -339,11 +340,11 @@ class TopicClient:
             raise DecodeError(f"{command}: the answer has no TopicId", command=command)
         return CreateOutcome(topic_id=answer.topic_id, made_earlier=state.in_use_after_ambiguity)
 
-    async def _call(
+    def _call(
         self, command: str, request: object, answer_type: type[A], *, resend_safe: bool
-    ) -> A:
+    ) -> Coroutine[Any, Any, A]:
         self._path.open()
-        return await self._calls.call(command, request, answer_type, resend_safe=resend_safe)
+        return self._calls.call(command, request, answer_type, resend_safe=resend_safe)
 
     # -- bulk ------------------------------------------------------------------------------
 

@@ -53,7 +53,7 @@ from aiolimiter import AsyncLimiter
 
 from .adaptive import AimdRate, RecentCount
 from .errors import ValidationError
-from .send_window import SendWindow, window_cap
+from .send_window import SendWindow, clock_of, window_cap
 
 JITTER_HEADROOM = 0.99
 #: A recovering rate replaces the bucket once it has grown by this share.
@@ -136,10 +136,14 @@ class _CommandBudget:
     async def _take(self) -> None:
         """One token, at the rate in force (the bucket is replaced first if it changed)."""
         if self.aimd is not None:
-            await self._follow_rate(self.aimd.rate())
+            target = self.aimd.rate()
+            if target != self._rate:
+                await self._follow_rate(target)
         await self._bucket.acquire()
-        await self.window.enter()
-        self._last_admitted = asyncio.get_running_loop().time()
+        loop = asyncio.get_running_loop()
+        if not self.window.try_enter(clock_of(loop)()):
+            await self.window.enter()
+        self._last_admitted = loop.time()
 
     async def _hand_out(self) -> None:
         waiting = self._waiting

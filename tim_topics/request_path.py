@@ -19,7 +19,9 @@ The order of one attempt, and why it is in that order:
    the last second: however late the event loop was between the token and the write (a
    busy loop delays the requests of 30 ms and writes them together), no 1.015 s carries
    more than :func:`~tim_topics.send_window.window_cap` of them (199 at 200/s), and what a
-   late loop catches up is spread. The request counts as sent from that moment. A
+   late loop catches up is spread. Once its bytes are written the request is counted at
+   that moment instead (a pause between the two would make it arrive later than counted).
+   The request counts as sent from the moment it was let in. A
    failure or time-out before it (refused, DNS, TLS, a connect that timed out) is
    ``sent=False``: the service cannot have acted, so even a create without a custom ID is
    safely tried again. (aiohttp's trace signals could mark the moment too, for 15 % of a
@@ -38,18 +40,18 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from typing import Any, Final
 
 import aiohttp
-import attrs
 from aiohttp.payload import BytesPayload
 from yarl import URL
 
 from .errors import ClientClosedError, DecodeError, TransportError, WrongEventLoopError
 from .limiter import Limiter, bucket_shape
 from .metrics import CallLog, ClientMetrics
-from .send_window import SendWindow, window_cap
+from .send_window import SendWindow, clock_of, window_cap
 
 #: The largest answer read, in bytes: far above any real answer (a get_topic of a full group
 #: is well under 1 MiB), small enough that a hostile or broken server cannot exhaust memory.
@@ -83,25 +85,45 @@ class _WindowedBody(BytesPayload):
     """A request's body that, when aiohttp is about to write it, first waits for room in
     the command's :class:`SendWindow` and marks the request sent: the moment the request's
     bytes leave, on every Python and aiohttp version (on Python 3.11 aiohttp writes a body
-    one event-loop turn after it got the connection, so that moment is later than it)."""
+    one event-loop turn after it got the connection, so that moment is later than it).
+    Once written, the window counts the request at the moment its bytes left (a pause of
+    the loop between the count and the write would otherwise hide a late arrival). A body
+    written twice (a session's own middleware sending again) is counted twice: the service
+    gets two requests."""
 
-    def __init__(self, value: bytes, window: SendWindow) -> None:
+    def __init__(
+        self,
+        value: bytes,
+        window: SendWindow,
+        clock: Callable[[], float],
+        *,
+        assume_sent: bool = False,
+    ) -> None:
         super().__init__(value, content_type=_CONTENT_TYPE)
         self.window = window
-        self.sent = False
+        self.clock = clock
+        self.written = False
+        """Whether the bytes began to leave (the service may have them)."""
+        self.assume_sent = assume_sent
+        """Count the request as sent once begun (a session passed in may have middlewares
+        of its own, which may have sent it without writing this body)."""
 
-    async def _leave(self) -> None:
-        if not self.sent:
-            await self.window.enter()
-            self.sent = True
+    @property
+    def sent(self) -> bool:
+        """Whether the request may have reached the service."""
+        return self.assume_sent or self.written
 
     async def write(self, writer: Any) -> None:
-        await self._leave()
-        await super().write(writer)
+        await self.write_with_length(writer, None)
 
     async def write_with_length(self, writer: Any, content_length: int | None) -> None:
-        await self._leave()
+        window, clock = self.window, self.clock
+        counted = clock()
+        if not window.try_enter(counted):
+            counted = await window.enter()
+        self.written = True
         await super().write_with_length(writer, content_length)
+        window.left_at(counted, clock())
 
 
 class RequestPath:
@@ -132,6 +154,7 @@ class RequestPath:
         self._pool_size = pool_size if session is None else _shared_pool_size(session)
         self._gate: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._clock: Callable[[], float] = time.monotonic
         self._closed = False
 
     @property
@@ -152,6 +175,9 @@ class RequestPath:
         belongs to."""
         if self._closed:
             raise ClientClosedError("this TopicClient is closed")
+        session = self._session
+        if session is not None and _running_loop() is self._loop:
+            return session  # every call after the first
         self._check_loop()
         if self._session is None:
             connector = aiohttp.TCPConnector(
@@ -178,6 +204,7 @@ class RequestPath:
             return  # called outside a loop (a constructor): nothing is bound yet
         if self._loop is None:
             self._loop = loop
+            self._clock = clock_of(loop)
         elif loop is not self._loop:
             raise WrongEventLoopError(
                 "this TopicClient belongs to the event loop it was first used in "
@@ -200,34 +227,27 @@ class RequestPath:
         ``log`` gets the attempt and the time spent waiting for the token."""
         session = self.open()
         gate = self._gate
-        if gate is None:
-            return await self._send_with_token(session, command, url, body, log)
-        if gate.locked():
-            self.metrics.gate_waits += 1
-        async with gate:
-            return await self._send_with_token(session, command, url, body, log)
-
-    async def _send_with_token(
-        self,
-        session: aiohttp.ClientSession,
-        command: str,
-        url: URL,
-        body: bytes,
-        log: CallLog,
-    ) -> bytes:
-        loop = asyncio.get_running_loop()
-        waited_from = loop.time()
-        await self.limiter.acquire(command)
-        log.limiter_wait += loop.time() - waited_from
-        log.attempts += 1
+        if gate is not None:
+            if gate.locked():
+                self.metrics.gate_waits += 1
+            await gate.acquire()  # a pool slot first (the module doc), then the token
         metrics = self.metrics
-        metrics.requests += 1
-        metrics.in_flight += 1
-        metrics.max_in_flight = max(metrics.max_in_flight, metrics.in_flight)
         try:
-            return await self._request(session, command, url, body)
+            clock = self._clock
+            waited_from = clock()
+            await self.limiter.acquire(command)
+            log.limiter_wait += clock() - waited_from
+            log.attempts += 1
+            metrics.requests += 1
+            metrics.in_flight += 1
+            metrics.max_in_flight = max(metrics.max_in_flight, metrics.in_flight)
+            try:
+                return await self._request(session, command, url, body)
+            finally:
+                metrics.in_flight -= 1
         finally:
-            metrics.in_flight -= 1
+            if gate is not None:
+                gate.release()
 
     async def _request(
         self,
@@ -236,14 +256,15 @@ class RequestPath:
         url: URL,
         body: bytes,
     ) -> bytes:
-        payload = _WindowedBody(body, self.window(command))
-        # A session passed in may have middlewares of its own: treat its requests as sent
+        # A session passed in may have middlewares of its own: its requests count as sent
         # once begun.
-        sent = _SentFlag(payload, assume_sent=not self._owns_session)
+        sent = _WindowedBody(
+            body, self.window(command), self._clock, assume_sent=not self._owns_session
+        )
         try:
             async with session.post(
                 url,
-                data=payload,
+                data=sent,
                 timeout=self._client_timeout,
                 allow_redirects=False,
             ) as response:
@@ -263,17 +284,19 @@ class RequestPath:
                 sent=False,
             ) from None
         except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):
-            where = "before the request was written" if not sent.value else "for the answer"
+            where = "for the answer" if sent.sent else "before the request was written"
             raise TransportError(
                 f"{command}: no answer within {self.timeout:g} s (timed out {where})",
-                **sent.details(command),
+                command=command,
+                sent=sent.sent,
             ) from None
         except aiohttp.ClientError as exc:
             if self._closed:
                 raise ClientClosedError("this TopicClient was closed during the call") from None
             raise TransportError(
                 f"{command}: connection failed: {type(exc).__name__}: {_reason(exc)}",
-                **sent.details(command),
+                command=command,
+                sent=sent.sent,
             ) from None
         except RuntimeError:
             if self._closed or session.closed:
@@ -304,19 +327,11 @@ class RequestPath:
         return bytes(raw)
 
 
-@attrs.define
-class _SentFlag:
-    """Whether a request may have reached the service, for the error it ends in."""
-
-    payload: _WindowedBody
-    assume_sent: bool
-
-    @property
-    def value(self) -> bool:
-        return self.assume_sent or self.payload.sent
-
-    def details(self, command: str) -> dict[str, Any]:
-        return {"command": command, "sent": self.value}
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _shared_pool_size(session: aiohttp.ClientSession) -> int | None:

@@ -77,9 +77,16 @@ class SendWindow:
             wait = max(wait, moments[count - self.cap] + PERIOD - now)
         return max(wait, 0.0)
 
-    async def enter(self) -> None:
-        """Wait for room, then count this call now. Cancellation-safe: a call cancelled
-        while waiting is not counted."""
+    def try_enter(self, now: float) -> bool:
+        """Count a call at ``now`` if there is room; False (nothing counted) when full."""
+        if self.delay(now) > 0:
+            return False
+        self._moments.append(now)
+        return True
+
+    async def enter(self) -> float:
+        """Wait for room, then count this call now; returns the moment it was counted at.
+        Cancellation-safe: a call cancelled while waiting is not counted."""
         clock = clock_of(asyncio.get_running_loop())
         now = clock()
         wait = self.delay(now)
@@ -90,6 +97,27 @@ class SendWindow:
                 now = clock()
                 wait = self.delay(now)
         self._moments.append(now)
+        return now
+
+    def left_at(self, counted: float, now: float) -> None:
+        """The call counted at ``counted`` left only at ``now``: count it then instead.
+
+        Between the count and the bytes the event loop may stop (a garbage collection
+        pauses it for 0.1-0.2 s); such a call reaches the service late, inside a later
+        second than its count said. Nothing else can be counted while the loop is stopped,
+        so moving the call to the moment it left keeps every window exact.
+        """
+        if now <= counted:
+            return
+        moments = self._moments
+        if moments and moments[-1] == counted:
+            moments[-1] = now  # the usual case: no call was counted since
+            return
+        try:
+            moments.remove(counted)  # any call counted at that same moment is the same
+        except ValueError:
+            pass  # over a period ago, already forgotten
+        moments.append(now)
 
 
 def clock_of(loop: asyncio.AbstractEventLoop) -> Callable[[], float]:

@@ -64,6 +64,8 @@ def check_text(
 
 
 def _printable_ascii(field: str, value: str) -> None:
+    if value.isascii() and value.isprintable():
+        return  # 0x20-0x7e only: the usual case, checked in C
     for position, char in enumerate(value):
         if not " " <= char <= "~":
             raise ValidationError(

@@ -21,6 +21,8 @@ Workloads:
 Figures, all as the service saw them:
 
 - ratio: calls admitted per second between the first and the last admission, / 200;
+- steady: calls admitted per whole second, the run's first and last seconds left out, / 200
+  (a burst at the start cannot raise it); a target is met when both reach it;
 - 10006: answers of 10006 the service gave;
 - busiest: the most calls that reached the service in any sliding second, admitted or not
   (above 200 means the client overshot the limit);
@@ -332,6 +334,13 @@ class Run:
     def ratio(self, command: str) -> float:
         return self.seen[command].admission_rate / LIMIT
 
+    def steady(self, command: str) -> float:
+        """Calls admitted per whole second of the service's timeline, its first and last
+        seconds left out, / 200: the rate held, which a burst at the start (the tokens a
+        fresh bucket banks) cannot raise; the ratio when the run is too short for it."""
+        middle = self.seen[command].admitted_per_second[1:-1]
+        return sum(middle) / len(middle) / LIMIT if middle else self.ratio(command)
+
     def busiest(self, command: str | None = None) -> int:
         names = [command] if command else list(self.seen)
         return max(self.seen[name].peak_arrivals for name in names)
@@ -346,6 +355,7 @@ class Run:
             "commands": {
                 name: {
                     "ratio": round(self.ratio(name), 4),
+                    "steady": round(self.steady(name), 4),
                     "rate_limited": view.rate_limited,
                     "busiest_second": view.peak_arrivals,
                     "admitted": view.admitted,
@@ -447,6 +457,7 @@ def report(runs: Sequence[Run], settings: Settings) -> list[str]:
     """The side-by-side table, and whether each target was met."""
     lines = [
         f"{'workload':<26}{'command':<15}{'ratio ours':>11}{'+gc':>7}{'alt':>7}"
+        f"{'steady ours':>12}{'+gc':>7}"
         f"{'10006 ours':>12}{'+gc':>5}{'alt':>6}{'busiest ours':>14}{'+gc':>5}{'alt':>5}"
         "  target",
     ]
@@ -461,6 +472,7 @@ def report(runs: Sequence[Run], settings: Settings) -> list[str]:
         lines.append(
             f"{workload:<26}{command:<15}{ours.ratio(command):>11.3f}"
             f"{of_tuned(lambda r: r.ratio(command), '.3f'):>7}{alt.ratio(command):>7.3f}"
+            f"{ours.steady(command):>12.3f}{of_tuned(lambda r: r.steady(command), '.3f'):>7}"
             f"{ours.seen[command].rate_limited:>12}"
             f"{of_tuned(lambda r: r.seen[command].rate_limited):>5}"
             f"{alt.seen[command].rate_limited:>6}{ours.busiest(command):>14}"
@@ -476,7 +488,8 @@ def report(runs: Sequence[Run], settings: Settings) -> list[str]:
         for command in COMMANDS:
             line(workload, command, ours, tuned, alt, target)
             for run in (ours, tuned):
-                met = run.ratio(command) >= target and run.busiest(command) <= LIMIT
+                held = min(run.ratio(command), run.steady(command))
+                met = held >= target and run.busiest(command) <= LIMIT
                 verdicts.append(
                     f"{workload}, {command}, {run.contender}: {'met' if met else 'MISSED'}"
                 )
@@ -488,7 +501,8 @@ def report(runs: Sequence[Run], settings: Settings) -> list[str]:
     line("import at 500 ms", "import_topic", ours, None, alt, IMPORT_TARGET)
     lines.append(f"    ours (tim-topics import, defaults): {ours.extra.get('rate_line', '?')}")
     lines.append(f"    alt errors: {_errors(alt.tallies.get('import_topic'))}")
-    met = ours.ratio("import_topic") >= IMPORT_TARGET and ours.busiest() <= LIMIT
+    held = min(ours.ratio("import_topic"), ours.steady("import_topic"))
+    met = held >= IMPORT_TARGET and ours.busiest() <= LIMIT
     met = met and ours.extra.get("exit_status") == 0
     verdicts.append(f"import at 500 ms: {'met' if met else 'MISSED'}")
 

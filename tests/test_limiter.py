@@ -17,6 +17,7 @@ from support.windows import max_in_window
 
 from tim_topics.errors import ValidationError
 from tim_topics.limiter import Limiter, LocalLimiter, bucket_shape, local_shape
+from tim_topics.send_window import SHORT_PERIOD, SendWindow
 
 
 async def admit(limiter: LocalLimiter, command: str, calls: int, workers: int) -> list[float]:
@@ -80,16 +81,40 @@ async def test_no_window_holds_more_than_burst_plus_rate(adaptive: bool) -> None
         # a window of exactly `window` seconds, closed at both ends
         assert max_in_window(times, window) <= banked + rate * window + 1e-9
     assert max_in_window(times, 1.0) <= cap
-    # and the rate is reached: 300 calls take (300 - banked) / rate seconds (and a
-    # millisecond a second more: the window counts each call for 1.001 s)
-    assert max(times) - min(times) == pytest.approx((300 - banked) / rate, rel=2e-3)
+    # and the rate is reached: a fresh bucket starts with its burst, so 300 calls take
+    # (300 - burst) / rate seconds
+    burst, _ = bucket_shape(100)
+    assert max(times) - min(times) == pytest.approx((300 - burst) / rate, rel=2e-3)
 
 
 def test_the_local_shape_of_the_documented_limit() -> None:
-    # 196.02 tokens a second, 6 banked (30 ms of a late loop), 199 in any 1.015 s
-    assert local_shape(200) == (6, pytest.approx(196.02), 199)
-    assert local_shape(100) == (3, pytest.approx(97.02), 99)
-    assert local_shape(10) == (1, pytest.approx(8.91), 9)
+    # 196.02 tokens a second, 39 banked (0.2 s of a late loop), 199 in any 1.015 s
+    assert local_shape(200) == (39, pytest.approx(196.02), 199)
+    assert local_shape(100) == (19, pytest.approx(97.02), 99)
+    assert local_shape(10) == (2, pytest.approx(8.91), 9)
+
+
+@on_virtual_clock
+async def test_a_fresh_bucket_starts_with_its_burst_and_banks_only_when_idle_or_late() -> None:
+    limiter = LocalLimiter(200, adaptive=False)
+    banked, rate, cap = local_shape(200)
+    burst, _ = bucket_shape(200)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    times = await admit(limiter, "get_topic", calls=10, workers=10)
+    assert sum(t == start for t in times) == burst  # 2 at once, not the 39 of a full bank
+    assert max(times) - start == pytest.approx((10 - burst) / rate)
+    await asyncio.sleep(1.0)  # idle: the bank fills
+    start = loop.time()
+    times = await admit(limiter, "get_topic", calls=60, workers=60)
+    # the bank is spent as fast as the catch-up spread allows (15 in any 50 ms) ...
+    spread = SendWindow(cap).short_cap
+    assert max_in_window(times, SHORT_PERIOD - 1e-9) <= spread
+    assert sum(t - start < SHORT_PERIOD for t in times) == spread
+    # ... so 60 calls take 0.15 s, where a bucket of 2 tokens takes (60 - 2) / rate = 0.3
+    assert max(times) - start == pytest.approx(0.15, abs=0.01)
+    assert max(times) - start < (60 - burst) / rate - 0.1
+    assert banked >= 60 - rate * 0.15
 
 
 @on_virtual_clock
@@ -98,7 +123,7 @@ async def test_a_late_loop_catches_up_without_overshooting() -> None:
     woken each second turn finds 4 tokens due where its bucket banked 2, and lost half the
     rate; the bank catches it up, and the exact window still holds every sliding second."""
     limiter = LocalLimiter(200, adaptive=False)
-    banked, rate, cap = local_shape(200)
+    _, rate, cap = local_shape(200)
     loop = asyncio.get_running_loop()
     assert isinstance(loop, VirtualClockLoop)
     times: list[float] = []
@@ -120,7 +145,8 @@ async def test_a_late_loop_catches_up_without_overshooting() -> None:
     await busy
     assert max_in_window(times, 1.0) <= cap
     span = max(times) - min(times)
-    assert (len(times) - banked) / span >= 0.95 * rate  # 0.96 here; 0.5 with 2 banked
+    burst, _ = bucket_shape(200)  # what a fresh bucket starts with
+    assert (len(times) - burst) / span >= 0.95 * rate  # 0.97 here; 0.5 with 2 banked
 
 
 @on_virtual_clock

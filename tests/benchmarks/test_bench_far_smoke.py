@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.bench_far import Run, Settings, report, run_all, save
-from benchmarks.far_service import ThreadService
+from benchmarks.far_service import ServiceView, ThreadService
 from tim_topics import COMMANDS
 
 TINY = Settings(
@@ -68,3 +68,41 @@ def test_the_figures_and_the_chart_are_written(runs: list[Run], tmp_path: Path) 
     assert written == [out.with_suffix(".json"), out]
     assert out.read_bytes().startswith(b"\x89PNG") and out.stat().st_size > 10_000
     assert '"five commands at 300 ms"' in out.with_suffix(".json").read_text()
+
+
+def _run_seeing(per_second: tuple[int, ...], first: float, last: float) -> Run:
+    admitted = sum(per_second)
+    view = ServiceView(
+        calls=admitted,
+        admitted=admitted,
+        answered_ok=admitted,
+        rate_limited=0,
+        peak_window=199,
+        peak_arrivals=199,
+        stalled=0,
+        first_second=0,
+        arrived=per_second,
+        admitted_per_second=per_second,
+        first_admitted_at=first,
+        last_admitted_at=last,
+    )
+    return Run(
+        contender="ours",
+        workload="five commands at 300 ms",
+        seconds=last - first,
+        tallies={},
+        seen={"get_topic": view},
+        topics=0,
+    )
+
+
+def test_steady_leaves_out_a_burst_at_the_start_and_the_tail() -> None:
+    # 199 in the first 0.5 s (a bucket's bank), then 160 a second, and a short tail
+    run = _run_seeing((199, 160, 160, 160, 40), first=0.5, last=4.25)
+    assert run.ratio("get_topic") == pytest.approx((719 - 1) / 3.75 / 200)  # 0.957
+    assert run.steady("get_topic") == pytest.approx(0.8)  # the rate that was held
+
+
+def test_steady_of_a_run_too_short_for_it_is_the_ratio() -> None:
+    run = _run_seeing((120, 60), first=0.2, last=1.5)
+    assert run.steady("get_topic") == run.ratio("get_topic")

@@ -104,13 +104,13 @@ def refused_port() -> int:
 
 def test_the_default_pool_is_what_the_limits_need_at_any_latency() -> None:
     client = TopicClient(SDKAPPID, ADMIN, SECRET, base_url="http://127.0.0.1:1")
-    # each of the five commands: 39 tokens banked + 196.02/s x 6 s time-out
-    assert client.connection_pool_size == 5 * (39 + 1177)
+    # each of the five commands: burst 2 + 196.02/s x 6 s time-out
+    assert client.connection_pool_size == 5 * (2 + 1177)
     per_command = LocalLimiter(200, per_command={"get_topic": 50})
     needed = pool_size_needed(per_command, ["create_topic", "get_topic"], 200, 6.0)
-    assert needed == (39 + 1177) + (10 + 292)  # a limit of 50: 10 banked at 48.51/s, x 6 s
+    assert needed == (2 + 1177) + (1 + 292)  # a limit of 50: burst 1 at 48.51/s, x 6 s
     smaller = TopicClient(SDKAPPID, ADMIN, SECRET, base_url="http://127.0.0.1:1", timeout=1.0)
-    assert smaller.connection_pool_size == 5 * (39 + 197)
+    assert smaller.connection_pool_size == 5 * (2 + 197)
     capped = TopicClient(SDKAPPID, ADMIN, SECRET, base_url="http://x:1", connection_limit=7)
     assert capped.connection_pool_size == 7
 

@@ -14,23 +14,14 @@ this is 196 tokens a second.
 A bucket that holds only 2 tokens loses rate whenever the event loop is late: a pump woken
 20 ms late finds 2 tokens where 4 were due, and the other 2 are gone. Under load (hundreds
 of answers a second, a busy app) that cost a tenth of the rate. So the local bucket banks
-up to :data:`LATENESS_BANKED` seconds of tokens (39 at 196/s), and an exact log of the last
+up to :data:`LATENESS_BANKED` seconds of tokens (6 at 196/s), and an exact log of the last
 second's tokens (:class:`~tim_topics.send_window.SendWindow`, capped by
 :func:`~tim_topics.send_window.window_cap`) keeps what a late pump catches up inside the
-window, and spreads it: bursty only after lateness, never over the limit. 0.2 s is how
-long Python's collector stops a process with a thousand calls in flight (a full collection
-took 0.16-0.22 s at 1,000 calls/s); with 30 ms banked, each such pause lost its tokens for
-good. The bank is for callers a late loop kept waiting, not for idleness: a caller that
-finds no one waiting (a fresh client, or one with nothing to send for a while) gets
-:func:`bucket_shape`'s burst, not a full bank. 39 calls at once would be a heap that the
-window echoes (it frees their moments a period later, in the same heap) second after
-second, and a burst that a service allowing less than the limit refuses.
+window: bursty only after lateness, never over the limit.
 
 Adaptive rate (``adaptive=True``, the default): when the service throttles anyway,
 :class:`~tim_topics.adaptive.AimdRate` lowers the command's rate ``r'`` (never above the
-configured ``r``, so ``b + r' <= limit`` still holds). Below the configured rate the bucket
-banks nothing for a late loop, it holds only the burst ``b``: a service that throttles may
-allow no more than ``r'``, and a bank on top of it would be a burst it refuses. An
+configured ``r``, so ``b + r' <= limit`` still holds and the burst stays ``b``). An
 ``AsyncLimiter``'s rate is fixed at construction (only its private ``_rate_per_sec`` could
 change it), so we replace the bucket instead, and do it where that is safe:
 
@@ -38,8 +29,8 @@ change it), so we replace the bucket instead, and do it where that is safe:
   that ever waits inside the bucket. A new rate is therefore applied by the pump between
   two acquisitions, when no one waits in the old bucket: no waiter is stranded at the old
   rate and no two buckets admit calls side by side.
-- The new bucket starts with no more tokens than the old one may hold: none right after
-  the last admission, and what the old rate has added since (at most its capacity).
+- The new bucket starts at the old bucket's level, bounded from above: right after the
+  last admission the level was at most ``b``, and it has leaked at the old rate since.
   Under load (when the rate matters) the bucket was full at each admission, so the bound
   is exact; when idle it errs on the slow side. The switch thus adds no burst, and a
   window spanning it sees at most ``b + max(r_old, r_new)`` calls.
@@ -68,7 +59,7 @@ JITTER_HEADROOM = 0.99
 #: A recovering rate replaces the bucket once it has grown by this share.
 REBUILD_STEP = 0.01
 #: Seconds of tokens the local bucket banks for a late event loop (see the module doc).
-LATENESS_BANKED = 0.2
+LATENESS_BANKED = 0.03
 
 
 def bucket_shape(limit: float) -> tuple[int, float]:
@@ -122,12 +113,10 @@ class _CommandBudget:
 
     def __init__(self, limit: float, *, adaptive: bool, command: str = "") -> None:
         self.burst, self.max_rate, cap = local_shape(limit)
-        self.start_burst = bucket_shape(limit)[0]
         self.window = SendWindow(cap)
         self.aimd = AimdRate(self.max_rate, name=command) if adaptive else None
         self.answered_ok = RecentCount()
         self._rate = self.max_rate
-        self._capacity = self.burst
         self._bucket = AsyncLimiter(self.burst, self.burst / self._rate)
         self._last_admitted: float | None = None
         self._waiting: deque[asyncio.Future[None]] = deque()
@@ -135,7 +124,7 @@ class _CommandBudget:
 
     async def acquire(self) -> None:
         if self._pump is None and not self._waiting and self._bucket.has_capacity():
-            await self._take(after_idle=True)  # a token is there: no wait, no yield
+            await self._take()  # a token is there: no wait, no yield
             return
         loop = asyncio.get_running_loop()
         turn: asyncio.Future[None] = loop.create_future()
@@ -144,18 +133,14 @@ class _CommandBudget:
             self._pump = loop.create_task(self._hand_out())
         await turn  # cancelled: the pump skips it, and its token goes to the next caller
 
-    async def _take(self, *, after_idle: bool = False) -> None:
-        """One token, at the rate in force (the bucket is replaced first if it changed).
-        ``after_idle``: no caller was waiting, so the tokens the bucket gained since the
-        last one were not missed by a late loop: beyond the burst, they are dropped."""
-        loop = asyncio.get_running_loop()
+    async def _take(self) -> None:
+        """One token, at the rate in force (the bucket is replaced first if it changed)."""
         if self.aimd is not None:
             target = self.aimd.rate()
             if target != self._rate:
                 await self._follow_rate(target)
-        if after_idle and self._gained_since_last(loop.time()) > self.start_burst:
-            await self._refill(self._capacity, self._rate, self.start_burst)
         await self._bucket.acquire()
+        loop = asyncio.get_running_loop()
         if not self.window.try_enter(clock_of(loop)()):
             await self.window.enter()
         self._last_admitted = loop.time()
@@ -183,28 +168,13 @@ class _CommandBudget:
         grown_enough = target >= min(self.max_rate, current * (1 + REBUILD_STEP))
         if target == current or not (target < current or grown_enough):
             return
-        # Tokens banked for a late loop only at the configured rate: a service that
-        # throttles below it may allow no more than the cut rate, and a bank on top of
-        # that is a burst it refuses (the adaptive client then took 2.1 s, not 1.2, to
-        # settle at a service of 120/s).
-        capacity = self.burst if target >= self.max_rate else self.start_burst
-        gained = self._gained_since_last(asyncio.get_running_loop().time())
-        await self._refill(capacity, target, min(gained, self.start_burst, capacity))
-
-    def _gained_since_last(self, now: float) -> float:
-        """The most tokens the bucket can hold now: none right after an admission (under
-        load the bucket is empty then; when idle this errs on the slow side), plus what
-        the rate added since, up to its capacity. A bucket never used is full."""
-        if self._last_admitted is None:
-            return float(self._capacity)
-        return min(float(self._capacity), (now - self._last_admitted) * self._rate)
-
-    async def _refill(self, capacity: int, rate: float, tokens: float) -> None:
-        """A new bucket of ``capacity`` at ``rate`` holding ``tokens``."""
-        bucket = AsyncLimiter(capacity, capacity / rate)
-        await bucket.acquire(capacity - tokens)  # a fresh bucket has room: no wait
-        self._bucket, self._rate, self._capacity = bucket, rate, capacity
-        self._held_back = 0
+        level = 0.0
+        if self._last_admitted is not None:
+            idle = asyncio.get_running_loop().time() - self._last_admitted
+            level = max(0.0, self.burst - idle * current)
+        bucket = AsyncLimiter(self.burst, self.burst / target)
+        await bucket.acquire(level)  # a fresh bucket has room for up to `burst`: no wait
+        self._bucket, self._rate = bucket, target
 
     def feedback(self, *, throttled: bool) -> None:
         if self.aimd is None:

@@ -30,7 +30,7 @@ The order of one attempt, and why it is in that order:
    a huge answer costs at most the cap in memory and ends in a :class:`DecodeError`.
 
 The pool is sized by Little's law: each command may have at most ``rate x attempt time-out``
-(plus the tokens its bucket banks) requests in flight, so a pool of the sum over the commands never makes a
+(plus its burst) requests in flight, so a pool of the sum over the commands never makes a
 call wait. ``connection_limit`` can make it smaller (fewer sockets), at the cost of
 throughput (at most ``connection_limit / latency`` calls per second in all); the gate keeps
 the limit exact either way.
@@ -49,7 +49,7 @@ from aiohttp.payload import BytesPayload
 from yarl import URL
 
 from .errors import ClientClosedError, DecodeError, TransportError, WrongEventLoopError
-from .limiter import Limiter, local_shape
+from .limiter import Limiter, bucket_shape
 from .metrics import CallLog, ClientMetrics
 from .send_window import SendWindow, clock_of, window_cap
 
@@ -65,13 +65,13 @@ def pool_size_needed(
     limiter: Limiter, commands: Iterable[str], default_limit: float, timeout: float
 ) -> int:
     """Connections that let every command run at its limit whatever the latency: for each
-    command, the tokens its local bucket may bank plus ``rate x timeout`` (the most that
-    can be in flight when each attempt lasts at most ``timeout``), summed. A limiter that
-    tells its ``limit(command)`` is asked; otherwise ``default_limit`` is assumed."""
+    command, its burst plus ``rate x timeout`` (the most that can be in flight when each
+    attempt lasts at most ``timeout``), summed. A limiter that tells its ``limit(command)``
+    is asked; otherwise ``default_limit`` is assumed."""
     total = 0
     for command in commands:
-        banked, rate, _ = local_shape(command_limit(limiter, command, default_limit))
-        total += banked + math.ceil(rate * timeout)
+        burst, rate = bucket_shape(command_limit(limiter, command, default_limit))
+        total += burst + math.ceil(rate * timeout)
     return total
 
 

@@ -138,8 +138,8 @@ def _serve(conn: Connection) -> None:
     # tuned as `tune_gc()` tunes it, a collection of young objects paused it for 20-90 ms
     # at 1,000 calls/s, and the arrivals of that pause, counted late and together with
     # the next second's, made it count up to 213 in a second from a client whose own log
-    # of writes never had more than 199 (with it off, arrivals lag writes by under 10 ms;
-    # a run leaves a few dozen cyclic objects).
+    # of writes never had more than 199 (with it off, arrivals lag writes by about 10 ms
+    # at most; a run leaves a few dozen cyclic objects).
     with contextlib.suppress(OSError):
         os.nice(-10)
     gc.disable()

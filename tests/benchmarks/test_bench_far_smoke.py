@@ -101,6 +101,7 @@ def test_steady_leaves_out_a_burst_at_the_start_and_the_tail() -> None:
     run = _run_seeing((199, 160, 160, 160, 40), first=0.5, last=4.25)
     assert run.ratio("get_topic") == pytest.approx((719 - 1) / 3.75 / 200)  # 0.957
     assert run.steady("get_topic") == pytest.approx(0.8)  # the rate that was held
+    assert run.held("get_topic") == pytest.approx(0.8)  # judged on the lower of the two
 
 
 def test_steady_of_a_run_too_short_for_it_is_the_ratio() -> None:

@@ -16,7 +16,16 @@ from support.virtual_clock import VirtualClockLoop, on_virtual_clock
 from support.windows import max_in_window
 
 from tim_topics.errors import ValidationError
-from tim_topics.limiter import Limiter, LocalLimiter, bucket_shape, local_shape
+from tim_topics.limiter import (
+    CATCH_UP,
+    CATCH_UP_PACE,
+    Limiter,
+    LocalLimiter,
+    MissedTokens,
+    bucket_shape,
+    local_shape,
+)
+from tim_topics.send_window import PERIOD
 
 
 async def admit(limiter: LocalLimiter, command: str, calls: int, workers: int) -> list[float]:
@@ -121,6 +130,110 @@ async def test_a_late_loop_catches_up_without_overshooting() -> None:
     assert max_in_window(times, 1.0) <= cap
     span = max(times) - min(times)
     assert (len(times) - banked) / span >= 0.95 * rate  # 0.96 here; 0.5 with 2 banked
+
+
+async def admit_with_pauses(
+    limiter: LocalLimiter, *, seconds: float, every: float, pause: float
+) -> list[float]:
+    """100 callers acquiring get_topic for ``seconds`` while the loop stops for ``pause``
+    every ``every`` seconds (a garbage collection); the moment of each admission."""
+    loop = asyncio.get_running_loop()
+    assert isinstance(loop, VirtualClockLoop)
+    times: list[float] = []
+    end = loop.time() + seconds
+
+    async def collector() -> None:
+        while loop.time() + every < end:
+            await asyncio.sleep(every)
+            loop.busy(pause)
+
+    async def worker() -> None:
+        while loop.time() < end:
+            await limiter.acquire("get_topic")
+            times.append(loop.time())
+
+    await asyncio.gather(collector(), *(worker() for _ in range(100)))
+    return times
+
+
+@on_virtual_clock
+async def test_a_loop_stopped_beyond_the_bank_catches_up_what_it_missed() -> None:
+    """The loop stops for 0.1 s every second (Python's collector with a thousand calls in
+    flight): the 30 ms bank alone lost 70 ms of tokens each time (0.94 of the rate); the
+    missed tokens are caught up, and no second holds more than the window's cap."""
+    limiter = LocalLimiter(200, adaptive=False)
+    _, rate, cap = local_shape(200)
+    times = await admit_with_pauses(limiter, seconds=8.0, every=0.9, pause=0.1)
+    assert max_in_window(times, 1.0) <= cap
+    assert max_in_window(times, PERIOD - 1e-9) <= cap
+    assert len(times) / (max(times) - min(times)) >= 0.965 * rate  # 0.970; 0.936 without
+
+
+@on_virtual_clock
+async def test_no_catching_up_below_a_rate_the_service_cut() -> None:
+    """A service that throttled may allow no more than the cut rate: a late loop then
+    loses its tokens rather than sending a burst the service refuses."""
+    limiter = LocalLimiter(200)
+    await limiter.acquire("get_topic")
+    for _ in range(3):
+        limiter.feedback("get_topic", throttled=True)
+    cut = limiter.effective_rate("get_topic")
+    assert cut < local_shape(200)[1]
+    times = await admit_with_pauses(limiter, seconds=6.0, every=0.9, pause=0.1)
+    assert len(times) / (max(times) - min(times)) <= 0.95 * cut  # 0.93 here; 0.98 with
+
+
+def test_missed_tokens_are_owed_while_the_schedule_is_behind() -> None:
+    owed = MissedTokens()
+    owed.start(0.0)
+    assert not owed.missed(0.001, rate=100)  # a token every 10 ms: none due yet
+    assert owed.missed(0.05, rate=100)  # the loop woke 50 ms late: 5 were due
+    for _ in range(5):
+        owed.taken(0.05, rate=100, window_full=False)
+    assert not owed.missed(0.05, rate=100)  # all five taken
+
+
+def test_a_bank_handed_out_early_does_not_hide_a_later_lateness() -> None:
+    """The bucket hands out its bank when callers begin to wait; were those tokens counted
+    ahead of the schedule, every later stop would be owed 30 ms less (most of a 40-60 ms
+    collection)."""
+    owed = MissedTokens()
+    owed.start(0.0)
+    for _ in range(6):
+        owed.taken(0.0, rate=100, window_full=False)
+    assert owed.missed(0.05, rate=100)
+
+
+def test_missed_tokens_are_handed_out_thinly() -> None:
+    """One owed token per ``1 / (rate * CATCH_UP_PACE)`` seconds, beside the bucket's."""
+    owed = MissedTokens()
+    owed.start(0.0)
+    assert owed.missed(0.05, rate=100)
+    owed.taken(0.05, rate=100, window_full=False, owed=True)
+    gap = 1 / (100 * CATCH_UP_PACE)
+    assert not owed.missed(0.05 + gap * 0.99, rate=100)  # still owed, but not yet
+    assert owed.missed(0.05 + gap, rate=100)
+
+
+def test_missed_tokens_are_owed_for_catch_up_seconds_at_most() -> None:
+    owed = MissedTokens()
+    owed.start(0.0)
+    owed.taken(10.0, rate=100, window_full=False)  # stopped for 10 s
+    caught_up = 1
+    while owed.missed(10.0, rate=100):
+        owed.taken(10.0, rate=100, window_full=False)
+        caught_up += 1
+    assert abs(caught_up - CATCH_UP * 100) <= 1
+
+
+def test_what_is_owed_is_forgotten_when_the_window_is_full() -> None:
+    """The window paces the calls then; a debt kept would hold the command at its edge."""
+    owed = MissedTokens()
+    owed.start(0.0)
+    owed.taken(0.1, rate=100, window_full=True)
+    assert not owed.missed(0.1, rate=100)
+    owed.start(0.5)  # callers waiting again after idling: idleness is not lateness
+    assert not owed.missed(0.5, rate=100)
 
 
 @on_virtual_clock

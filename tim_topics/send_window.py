@@ -63,12 +63,17 @@ class SendWindow:
         self.waits = 0
         """Calls that found the window full and waited (bunching caught)."""
 
-    def delay(self, now: float) -> float:
-        """Seconds until a call may go (0 when there is room now)."""
+    def _recent(self, now: float) -> deque[float]:
+        """The moments less than :data:`PERIOD` old at ``now`` (older ones forgotten)."""
         moments = self._moments
         horizon = now - PERIOD
         while moments and moments[0] <= horizon:
             moments.popleft()
+        return moments
+
+    def delay(self, now: float) -> float:
+        """Seconds until a call may go (0 when there is room now)."""
+        moments = self._recent(now)
         count = len(moments)
         wait = 0.0
         if count >= self.short_cap:
@@ -76,6 +81,10 @@ class SendWindow:
         if count >= self.cap:
             wait = max(wait, moments[count - self.cap] + PERIOD - now)
         return max(wait, 0.0)
+
+    def is_full(self, now: float) -> bool:
+        """Whether ``cap`` calls are less than :data:`PERIOD` old at ``now``."""
+        return len(self._recent(now)) >= self.cap
 
     def try_enter(self, now: float) -> bool:
         """Count a call at ``now`` if there is room; False (nothing counted) when full."""

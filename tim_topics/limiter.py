@@ -214,20 +214,21 @@ class _CommandBudget:
         """The pump's token: the bucket's when it has one, else one a late loop missed
         (:class:`MissedTokens`), else the bucket's when it comes."""
         loop = asyncio.get_running_loop()
+        window_clock = clock_of(loop)
         owed = self._owed
         now = loop.time()
         catching_up = (
             self._rate >= self.max_rate  # not below a cut: the service may allow no more
             and owed.missed(now, self._rate)
             and not self._bucket.has_capacity()
-            and self.window.try_enter(clock_of(loop)())
+            and self.window.try_enter(window_clock())
         )
         if catching_up:
             self._last_admitted = now
         else:
             await self._take()
             now = loop.time()
-        full = self.window.is_full(clock_of(loop)())
+        full = self.window.is_full(window_clock())
         owed.taken(now, self._rate, window_full=full, owed=catching_up)
 
     async def _follow_rate(self, target: float) -> None:

@@ -218,9 +218,10 @@ class _CommandBudget:
         owed = self._owed
         now = loop.time()
         catching_up = (
-            self._rate >= self.max_rate  # not below a cut: the service may allow no more
+            self._rate >= self.max_rate
             and owed.missed(now, self._rate)
             and not self._bucket.has_capacity()
+            and self._at_configured_rate()  # not below a cut: the service may allow no more
             and self.window.try_enter(window_clock())
         )
         if catching_up:
@@ -230,6 +231,12 @@ class _CommandBudget:
             now = loop.time()
         full = self.window.is_full(window_clock())
         owed.taken(now, self._rate, window_full=full, owed=catching_up)
+
+    def _at_configured_rate(self) -> bool:
+        """Whether the adaptive rate, if any, is the configured one: its latest word (the
+        bucket follows a cut only at the pump's next bucket token, and a missed token due
+        before that must not go at the old rate)."""
+        return self.aimd is None or self.aimd.rate() >= self.max_rate
 
     async def _follow_rate(self, target: float) -> None:
         """Replace the bucket when ``target`` was cut, or has grown enough (see module doc)."""

@@ -11,7 +11,9 @@ service's steps, in this order:
 6. latency: the call's processing time (a stall's, if the call arrives during one), slept
    after admission so that arrivals at the window keep their order;
 7. the work (:mod:`.responses` reads the body, calls :mod:`.backend` and renders the answer,
-   with the app's webhooks), then the answer.
+   with the app's webhooks), then the answer. A long answer (a get_topic of a whole large
+   group) is rendered and encoded a slice per turn of the event loop, so that the windows
+   of step 4 keep counting arrivals when they come.
 
 Every JSON answer has HTTP status 200, as the service's do; only an injected gateway fault
 gives a 502 (with an HTML page) or a dropped connection. Nothing here logs the query string,
@@ -32,7 +34,7 @@ from .auth import UserSigError, UserSigVerifier
 from .errors import ServiceError
 from .faults import Fault, FaultPlan
 from .hooks import TopicEventSink
-from .responses import TopicResponses, error_answer
+from .responses import TopicResponses, encode_answer, error_answer
 from .spec import (
     ADMIN_REQUIRED,
     HTTP_PARSE_ERROR,
@@ -172,7 +174,9 @@ class RequestPipeline:
         if fault is not None:  # drop_after: the work is done, the answer is lost
             counters.dropped_after += 1
             return _drop(request)
-        return self._answer(counters, outcome.answer)
+        body = await encode_answer(outcome.answer)  # a long one in turns (ITEMS_PER_TURN)
+        counters.answered(outcome.answer["ErrorCode"])
+        return web.Response(body=body, content_type="application/json")
 
     def _check_query(self, query: MultiMapping[str]) -> None:
         sdkappid = _decimal(query, "sdkappid", maximum=2**63 - 1)

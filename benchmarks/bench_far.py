@@ -64,6 +64,7 @@ from tim_topics import COMMANDS, OutcomeUnknownError, TopicClient, tune_gc
 
 from .common import ADMIN, GROUP, LIMIT, SDKAPPID, SECRET, RawCaller
 from .far_service import FarService, Service, ServiceView, topic_id
+from .machine import stolen_seconds
 
 RESULTS: Final = Path(__file__).with_name("results")
 #: Latency +- jitter (ms) of the five-command runs, and the ratio each command must reach.
@@ -330,6 +331,8 @@ class Run:
     seen: Mapping[str, ServiceView]
     topics: int
     extra: Mapping[str, Any] = attrs.field(factory=dict)
+    stolen: float | None = None
+    """CPU seconds the host took from this machine during the run (None: not known)."""
 
     def ratio(self, command: str) -> float:
         return self.seen[command].admission_rate / LIMIT
@@ -356,6 +359,7 @@ class Run:
             "seconds": round(self.seconds, 3),
             "topics": self.topics,
             "extra": dict(self.extra),
+            "cpu_stolen_seconds": None if self.stolen is None else round(self.stolen, 2),
             "commands": {
                 name: {
                     "ratio": round(self.ratio(name), 4),
@@ -395,9 +399,11 @@ def measure(
     service.reset()
     if stall is not None:
         service.stall(stall[0], jitter_ms=stall[1], seconds=stall[2])
+    stolen_before = stolen_seconds()
     started = time.perf_counter()
     tallies, extra = asyncio.run(go(url))
     elapsed = time.perf_counter() - started
+    stolen_after = stolen_seconds()
     seen = service.view()
     return Run(
         contender=contender,
@@ -407,6 +413,9 @@ def measure(
         seen=seen,
         topics=service.topic_count(),
         extra=extra,
+        stolen=None
+        if stolen_before is None or stolen_after is None
+        else stolen_after - stolen_before,
     )
 
 
@@ -529,6 +538,13 @@ def report(runs: Sequence[Run], settings: Settings) -> list[str]:
     verdicts.append(f"stall: {'met' if met else 'MISSED'}")
     busiest = max(run.busiest() for run in runs if run.contender == "ours")
     verdicts.append(f"ours, busiest sliding second over every run: {busiest} (limit {LIMIT})")
+    stolen = [f"{r.workload}, {r.contender} {r.stolen:.2f}" for r in runs if r.stolen is not None]
+    if stolen:
+        lines.append("")
+        lines.append(
+            "CPU seconds the host took from this machine during each run (a quiet machine: "
+            "about 0): " + "; ".join(stolen)
+        )
     return [*lines, "", *verdicts]
 
 

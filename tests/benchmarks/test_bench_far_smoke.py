@@ -107,3 +107,11 @@ def test_steady_leaves_out_a_burst_at_the_start_and_the_tail() -> None:
 def test_steady_of_a_run_too_short_for_it_is_the_ratio() -> None:
     run = _run_seeing((120, 60), first=0.2, last=1.5)
     assert run.steady("get_topic") == run.ratio("get_topic")
+
+
+def test_each_run_says_how_much_cpu_the_host_took(runs: list[Run]) -> None:
+    for run in runs:
+        assert run.stolen is None or run.stolen >= 0
+        assert "cpu_stolen_seconds" in run.to_json()
+    if all(run.stolen is not None for run in runs):
+        assert any(line.startswith("CPU seconds the host took") for line in report(runs, TINY))

@@ -45,13 +45,22 @@ async def test_every_record_is_accounted_for_under_faults(
     stats = emu.stats.commands["import_topic" if command == "import" else "create_topic"]
     assert stats.dropped_after > 0 and stats.dropped_before > 0 and stats.http_502 > 0
     assert stats.answers.get(10002, 0) > 0 and stats.answers.get(10006, 0) > 0
-    failed = [(o.index, o.error) for o in outcomes if not o.ok]
-    assert failed == []
-    assert_accounted_for(outcomes, records, emu)
-    assert sum(len(emu.topics(group)) for group in GROUPS) == len(records)
+    # A record without a custom ID whose sends all lost their answers gives up after
+    # max_sends, unmade (a run again imports it): accounted for, nothing lost or doubled.
+    # The fault plan is seeded and draws in call order; seed 3's draws 300-330 hold five
+    # lost answers, and a record left sending alone at the end of the import (every other
+    # draw goes to its settle reads) meets them all, about 1 run in 60. Anything else
+    # failing is a bug.
+    failed = [o for o in outcomes if not o.ok]
+    assert len(failed) <= 1, [(o.index, o.error) for o in failed]
+    for outcome in failed:
+        assert outcome.record.topic_id is None, (outcome.index, outcome.error)
+        assert "lost their answers, and none made the topic" in str(outcome.error)
+    assert_accounted_for(outcomes, records, emu)  # a failed record made no topic
+    assert sum(len(emu.topics(group)) for group in GROUPS) == len(records) - len(failed)
     # Lost answers of records with custom IDs were re-sent and found in use: "exists".
-    assert {o.status for o in outcomes if o.record.topic_id is None} == {"imported"}
+    assert {o.status for o in outcomes if o.record.topic_id is None} - {"failed"} == {"imported"}
     with Journal.open(journal_path) as journal:
         counts = journal.counts()
-    assert counts["imported"] + counts["exists"] == len(records)
+    assert counts["imported"] + counts["exists"] == len(records) - len(failed)
     assert counts["exists"] == sum(o.status == "exists" for o in outcomes)

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, Final
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import Any, Final, TypeVar
 
 import attrs
 
@@ -26,6 +26,7 @@ from .hooks import TopicEventSink, webhook_verdict
 from .wire_checks import Body, check_custom_topic_id, invalid
 
 Answer = dict[str, Any]
+T = TypeVar("T")
 
 #: The optional text fields of create, import and modify: wire key -> argument name.
 OPTIONAL_TEXTS: Final[Mapping[str, str]] = {
@@ -194,6 +195,14 @@ def _render_got(found: list[tuple[str, StoredTopic | None]], request: dict[str, 
     return Outcome(ok_answer("ok", TopicAndSelfInfo=_got_items(found, request)))
 
 
+async def _in_turns(items: Sequence[T]) -> AsyncIterator[Sequence[T]]:
+    """``items`` a slice of :data:`ITEMS_PER_TURN` at a time, each in a turn of the event
+    loop of its own."""
+    for start in range(0, len(items), ITEMS_PER_TURN):
+        await asyncio.sleep(0)
+        yield items[start : start + ITEMS_PER_TURN]
+
+
 async def _render_got_in_turns(
     found: list[tuple[str, StoredTopic | None]], request: dict[str, Any]
 ) -> Outcome:
@@ -201,10 +210,8 @@ async def _render_got_in_turns(
     topic as it is when its turn comes: a topic is never rendered half before and half
     after a change)."""
     items: list[Answer] = []
-    for start in range(0, len(found), ITEMS_PER_TURN):
-        if start:
-            await asyncio.sleep(0)
-        items.extend(_got_items(found[start : start + ITEMS_PER_TURN], request))
+    async for part in _in_turns(found):
+        items.extend(_got_items(part, request))
     return Outcome(ok_answer("ok", TopicAndSelfInfo=items))
 
 
@@ -217,11 +224,9 @@ async def encode_answer(answer: Mapping[str, Any]) -> bytes:
     for key, value in answer.items():
         name = json.dumps(key, ensure_ascii=False)
         if isinstance(value, list) and len(value) > ITEMS_PER_TURN:
-            parts = []
-            for start in range(0, len(value), ITEMS_PER_TURN):
-                await asyncio.sleep(0)
-                part = json.dumps(value[start : start + ITEMS_PER_TURN], ensure_ascii=False)
-                parts.append(part[1:-1])
+            parts = [
+                json.dumps(part, ensure_ascii=False)[1:-1] async for part in _in_turns(value)
+            ]
             fields.append(f"{name}: [{', '.join(parts)}]")
         else:
             fields.append(f"{name}: {json.dumps(value, ensure_ascii=False)}")

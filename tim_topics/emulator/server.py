@@ -57,11 +57,11 @@ BAD_GATEWAY_PAGE: Final = (
 )
 
 
-def json_response(answer: Mapping[str, Any]) -> web.Response:
-    return web.Response(
-        body=json.dumps(answer, ensure_ascii=False).encode("utf-8"),
-        content_type="application/json",
-    )
+def json_response(answer: Mapping[str, Any], *, body: bytes | None = None) -> web.Response:
+    """``answer`` as the service's JSON (``body``: its bytes, when already encoded)."""
+    if body is None:
+        body = json.dumps(answer, ensure_ascii=False).encode("utf-8")
+    return web.Response(body=body, content_type="application/json")
 
 
 def _single(query: MultiMapping[str], key: str) -> str:
@@ -175,8 +175,7 @@ class RequestPipeline:
             counters.dropped_after += 1
             return _drop(request)
         body = await encode_answer(outcome.answer)  # a long one in turns (ITEMS_PER_TURN)
-        counters.answered(outcome.answer["ErrorCode"])
-        return web.Response(body=body, content_type="application/json")
+        return self._answer(counters, outcome.answer, body=body)
 
     def _check_query(self, query: MultiMapping[str]) -> None:
         sdkappid = _decimal(query, "sdkappid", maximum=2**63 - 1)
@@ -215,9 +214,11 @@ class RequestPipeline:
         return _drop(request)
 
     @staticmethod
-    def _answer(counters: CommandCounters, answer: Mapping[str, Any]) -> web.Response:
+    def _answer(
+        counters: CommandCounters, answer: Mapping[str, Any], *, body: bytes | None = None
+    ) -> web.Response:
         counters.answered(answer["ErrorCode"])
-        return json_response(answer)
+        return json_response(answer, body=body)
 
 
 def _drop(request: web.Request) -> web.StreamResponse:

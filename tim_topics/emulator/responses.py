@@ -224,9 +224,7 @@ async def encode_answer(answer: Mapping[str, Any]) -> bytes:
     for key, value in answer.items():
         name = json.dumps(key, ensure_ascii=False)
         if isinstance(value, list) and len(value) > ITEMS_PER_TURN:
-            parts = [
-                json.dumps(part, ensure_ascii=False)[1:-1] async for part in _in_turns(value)
-            ]
+            parts = [json.dumps(part, ensure_ascii=False)[1:-1] async for part in _in_turns(value)]
             fields.append(f"{name}: [{', '.join(parts)}]")
         else:
             fields.append(f"{name}: {json.dumps(value, ensure_ascii=False)}")

@@ -7,20 +7,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import signal
-import sys
 
 import aiohttp
 import pytest
 from support.constants import GROUP, SDKAPPID, SECRET
 from support.emulator_calls import PATHS, query, valid_sig
+from support.emulator_process import WAIT, read_url, start_emulator_command
 
 from tim_topics.cli.emulator_cmd import build_emulator
 from tim_topics.cli.main import build_parser
-
-WAIT = 30.0  # generous: only proves "did not hang"
-URL_LINE = re.compile(r"Emulator listening on (http://127\.0\.0\.1:\d+)\n")
 
 
 def parse(*argv: str) -> argparse.Namespace:
@@ -181,40 +177,20 @@ def test_bad_arguments_are_named(
     assert message in capsys.readouterr().err
 
 
-async def serve(env: dict[str, str]) -> asyncio.subprocess.Process:
-    """``tim-topics emulator --sdkappid SDKAPPID --group GROUP`` with ``env``, its output piped."""
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tim_topics.cli.main",
-        "emulator",
-        "--sdkappid",
-        str(SDKAPPID),
-        "--group",
-        GROUP,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-    )
-
-
 @pytest.mark.asyncio
 async def test_the_command_serves_until_sigterm() -> None:
     env = {**os.environ, "TIM_SECRET_KEY": SECRET}
-    process = await serve(env)
+    process = await start_emulator_command(env=env)
     try:
-        assert process.stdout is not None
-        line = (await asyncio.wait_for(process.stdout.readline(), WAIT)).decode()
-        match = URL_LINE.fullmatch(line)
-        assert match, line
+        url = await read_url(process)
         async with aiohttp.ClientSession() as http:
             async with http.post(
-                match.group(1) + PATHS["create_topic"],
+                url + PATHS["create_topic"],
                 params=query(),
                 json={"GroupId": GROUP, "TopicName": "from-cli"},
             ) as response:
                 answer = await response.json()
-            async with http.get(match.group(1) + "/stats") as response:
+            async with http.get(url + "/stats") as response:
                 shown = await response.json()
         assert answer["ErrorCode"] == 0
         assert shown["commands"]["create_topic"]["answers"] == {"0": 1}
@@ -238,7 +214,7 @@ async def test_the_command_serves_until_sigterm() -> None:
 @pytest.mark.asyncio
 async def test_the_command_reports_a_missing_key() -> None:
     env = {key: value for key, value in os.environ.items() if key != "TIM_SECRET_KEY"}
-    process = await serve(env)
+    process = await start_emulator_command(env=env)
     stdout, stderr = await asyncio.wait_for(process.communicate(), WAIT)
     assert process.returncode == 2
     assert b"TIM_SECRET_KEY" in stderr and stdout == b""

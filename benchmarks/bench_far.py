@@ -47,6 +47,7 @@ import gc
 import itertools
 import json
 import os
+import platform
 import random
 import sys
 import tempfile
@@ -552,7 +553,11 @@ def save(runs: Sequence[Run], settings: Settings, out: Path) -> list[Path]:
     """The figures as JSON and, with matplotlib, the chart; the files written."""
     out.parent.mkdir(parents=True, exist_ok=True)
     written = [out.with_suffix(".json")]
-    figures = {"settings": attrs.asdict(settings), "runs": [run.to_json() for run in runs]}
+    figures = {
+        "python": platform.python_version(),
+        "settings": attrs.asdict(settings),
+        "runs": [run.to_json() for run in runs],
+    }
     written[0].write_text(json.dumps(figures, indent=1) + "\n", "utf-8")
     try:
         from .far_chart import draw
@@ -599,7 +604,8 @@ def main(argv: list[str] | None = None) -> None:
     }
     settings = attrs.evolve(settings, **{k: v for k, v in chosen.items() if v is not None})
     print(
-        f"bench_far: limit {LIMIT}/s per command; {settings.seconds:g} s per five-command run, "
+        f"bench_far (Python {platform.python_version()}): limit {LIMIT}/s per command; "
+        f"{settings.seconds:g} s per five-command run, "
         f"{settings.tasks} tasks per command; stall of {settings.stall_calls} creates; "
         f"import of {settings.import_records} records",
         flush=True,

@@ -8,6 +8,7 @@ import json
 import platform
 from pathlib import Path
 
+import attrs
 import pytest
 
 from benchmarks.bench_far import Run, Settings, report, run_all, save
@@ -119,3 +120,26 @@ def test_each_run_says_how_much_cpu_the_host_took(runs: list[Run]) -> None:
         assert "cpu_stolen_seconds" in run.to_json()
     if all(run.stolen is not None for run in runs):
         assert any(line.startswith("CPU seconds the host took") for line in report(runs, TINY))
+
+
+def test_a_verdict_says_when_the_host_took_the_cpu_during_the_run() -> None:
+    run = _run_seeing((199, 160, 160, 160, 40), first=0.5, last=4.25)
+    assert run.quiet is None and run.verdict(True) == "met"  # not known: nothing added
+    quiet = attrs.evolve(run, stolen=0.05)
+    assert quiet.quiet is True and quiet.verdict(False) == "MISSED"
+    noisy = attrs.evolve(run, stolen=1.09)
+    assert noisy.quiet is False
+    assert noisy.verdict(False) == (
+        "MISSED (not a quiet run: the host took 1.09 s of CPU; its figures are not comparable)"
+    )
+    assert noisy.to_json()["quiet"] is False
+
+
+def test_the_report_names_the_runs_that_were_not_quiet(runs: list[Run]) -> None:
+    noisy = [attrs.evolve(run, stolen=0.9 if run.contender == "alt" else 0.0) for run in runs]
+    lines = report(noisy, TINY)
+    named = [line for line in lines if line.startswith("not quiet")]
+    assert len(named) == 1
+    assert "five commands at 300 ms, alt" in named[0] and "stall, alt" in named[0]
+    assert "ours" not in named[0]
+    assert not any("not a quiet run" in line for line in lines)  # no verdict of alt's is given

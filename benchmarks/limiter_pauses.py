@@ -1,7 +1,7 @@
 """What the collector's stops cost the in-process limiter, without the noise: a what-if.
 
-On a virtual clock (no I/O, no real time; the tests' :class:`VirtualClockLoop`), 100 callers
-take tokens of one command for ``--seconds`` while the loop stops as Python's collector stops
+On a virtual clock (no I/O, no real time), with the limiter tests' own helper
+(``tests/support/pauses.py``), 100 callers take tokens of one command for ``--seconds`` while the loop stops as Python's collector stops
 a process with a thousand calls in flight (measured at 1 s latency with ``gc.callbacks``): a
 stop of 1.5 ms every 45 ms (young collections), one of 20-70 ms every 11th (middle ones) and
 one of 80-130 ms every 120th (full ones), seeded. It prints the calls admitted per second
@@ -17,18 +17,18 @@ Run: ``python -m benchmarks.limiter_pauses`` (a few seconds).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import random
 from collections.abc import Callable, Iterator
 from typing import Any, Final
 
+from tests.support.pauses import admit_with_pauses
 from tests.support.virtual_clock import VirtualClockLoop
+from tests.support.windows import max_in_window
 from tim_topics import limiter
 
 from .common import LIMIT
 
-CALLERS: Final = 100
 #: (every how many young stops, shortest, longest seconds) of the longer stops.
 MIDDLE: Final = (11, 0.02, 0.07)
 FULL: Final = (120, 0.08, 0.13)
@@ -74,53 +74,38 @@ VARIANTS: Final[dict[str, Callable[[], contextlib.AbstractContextManager[None]]]
 }
 
 
-async def admit(seconds: float, seed: int) -> list[float]:
-    """The moments tokens were taken, callers always waiting, the loop stopping."""
-    loop = asyncio.get_running_loop()
-    assert isinstance(loop, VirtualClockLoop)
+def stop_schedule(seed: int) -> Callable[[int], float]:
+    """The length of the n-th stop: a young collection's, or every 11th a middle one's and
+    every 120th a full one's (seeded)."""
     chosen = random.Random(seed)
-    budget = limiter.LocalLimiter(LIMIT)
-    moments: list[float] = []
 
-    async def caller() -> None:
-        while loop.time() < seconds:
-            await budget.acquire("get_topic")
-            moments.append(loop.time())
-            await asyncio.sleep(0)
-
-    callers = [asyncio.create_task(caller()) for _ in range(CALLERS)]
-    young = 0
-    while loop.time() < seconds:
-        await asyncio.sleep(YOUNG_EVERY)
-        young += 1
-        stop = YOUNG_STOP
+    def stop(n: int) -> float:
+        length = YOUNG_STOP
         for every, shortest, longest in (MIDDLE, FULL):
-            if young % every == 0:
-                stop = chosen.uniform(shortest, longest)
-        loop.busy(stop)
-    for task in callers:
-        task.cancel()
-    await asyncio.gather(*callers, return_exceptions=True)
-    await asyncio.sleep(0.1)  # the limiter's pump ends with its next token: no one waits
-    return moments
+            if n % every == 0:
+                length = chosen.uniform(shortest, longest)
+        return length
+
+    return stop
 
 
 def figures(moments: list[float], seconds: float) -> tuple[float, int]:
     """(admitted per second between 2 s and the last second / the limit, busiest second)."""
     middle = [m for m in moments if 2.0 <= m < seconds - 1.0]
-    busiest, first = 0, 0
-    for last, moment in enumerate(moments):
-        while moments[first] <= moment - 1.0:
-            first += 1
-        busiest = max(busiest, last - first + 1)
-    return len(middle) / (seconds - 3.0) / LIMIT, busiest
+    return len(middle) / (seconds - 3.0) / LIMIT, max_in_window(moments, 1.0 - 1e-9)
 
 
 def run(variant: str, seconds: float, seed: int) -> tuple[float, int]:
     loop = VirtualClockLoop()
     try:
         with VARIANTS[variant]():
-            return figures(loop.run_until_complete(admit(seconds, seed)), seconds)
+            admitted = admit_with_pauses(
+                limiter.LocalLimiter(LIMIT),
+                seconds=seconds,
+                every=YOUNG_EVERY,
+                pause=stop_schedule(seed),
+            )
+            return figures(loop.run_until_complete(admitted), seconds)
     finally:
         loop.close()
 

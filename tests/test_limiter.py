@@ -12,6 +12,7 @@ import asyncio
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from support.pauses import admit_with_pauses
 from support.virtual_clock import VirtualClockLoop, on_virtual_clock
 from support.windows import max_in_window
 
@@ -132,30 +133,6 @@ async def test_a_late_loop_catches_up_without_overshooting() -> None:
     assert max_in_window(times, 1.0) <= cap
     span = max(times) - min(times)
     assert (len(times) - banked) / span >= 0.95 * rate  # 0.96 here; 0.5 with 2 banked
-
-
-async def admit_with_pauses(
-    limiter: LocalLimiter, *, seconds: float, every: float, pause: float
-) -> list[float]:
-    """100 callers acquiring get_topic for ``seconds`` while the loop stops for ``pause``
-    every ``every`` seconds (a garbage collection); the moment of each admission."""
-    loop = asyncio.get_running_loop()
-    assert isinstance(loop, VirtualClockLoop)
-    times: list[float] = []
-    end = loop.time() + seconds
-
-    async def collector() -> None:
-        while loop.time() + every < end:
-            await asyncio.sleep(every)
-            loop.busy(pause)
-
-    async def worker() -> None:
-        while loop.time() < end:
-            await limiter.acquire("get_topic")
-            times.append(loop.time())
-
-    await asyncio.gather(collector(), *(worker() for _ in range(100)))
-    return times
 
 
 @on_virtual_clock

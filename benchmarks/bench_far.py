@@ -81,7 +81,8 @@ ALT_ATTEMPTS: Final = 10
 ALT_BACKOFF_CAP: Final = 2.0
 RETRIED_CODES: Final = frozenset({10006, 10002})
 #: CPU seconds the host may take from the machine during a run that is still called quiet
-#: (quiet runs here: 0.00-0.22 s; the runs that went over the limit: 0.45 s and more).
+#: (quiet runs here: 0.00-0.22 s; the runs of the kept limiter that went over the limit:
+#: 0.45 s and more).
 QUIET_STOLEN: Final = 0.25
 
 
